@@ -1,0 +1,317 @@
+//! Stage 5a, compose: a form layout plus case data becomes the page data
+//! `templates/form.typ` lays out.
+//!
+//! Everything is resolved here — labels picked per language, values looked up,
+//! sentences rendered — so the Typst side only places strings it receives as
+//! data. A value a filled form needs but the case lacks is an error naming the
+//! form's line, never an empty field.
+
+use crate::diag::Diagnostic;
+use crate::model::{Block, Field, Form, Layout, Ref};
+use crate::text::{Lang, Text};
+use crate::view;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One string per language of the document (one key, or `kk` and `ru`).
+pub type Per = BTreeMap<Lang, String>;
+
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub id: String,
+    pub form: String,
+    pub layout: Layout,
+    pub langs: Vec<Lang>,
+    pub blank: bool,
+    pub title: Per,
+    pub header: Vec<Per>,
+    pub blocks: Vec<PageBlock>,
+    pub meta: Meta,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub title: String,
+    pub keywords: Vec<String>,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum PageBlock {
+    Heading {
+        text: Per,
+    },
+    Field(PageField),
+    Row {
+        fields: Vec<PageField>,
+    },
+    Paragraph {
+        text: Per,
+    },
+    Line {
+        text: Per,
+    },
+    Note {
+        text: Per,
+    },
+    List {
+        label: Per,
+        items: Vec<Per>,
+        blank_lines: u32,
+    },
+    Table {
+        columns: Vec<Per>,
+        rows: Vec<Vec<Per>>,
+    },
+    Signature {
+        label: Per,
+    },
+    Qr {
+        caption: Option<Per>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageField {
+    pub label: Per,
+    /// None on a blank form: the template draws a line to fill in.
+    pub value: Option<Per>,
+    pub after: Option<Per>,
+    pub hint: Option<Per>,
+}
+
+/// What a form is filled with: nothing (blank), or one view per language.
+pub enum Fill<'a> {
+    Blank,
+    Case {
+        id: &'a str,
+        views: BTreeMap<Lang, Value>,
+    },
+}
+
+pub struct Composer<'a> {
+    pub form: &'a Form,
+    pub file: &'a Path,
+    pub langs: Vec<Lang>,
+}
+
+impl Composer<'_> {
+    fn per(&self, t: &Text) -> Per {
+        self.langs
+            .iter()
+            .map(|&l| (l, t.get(l).to_string()))
+            .collect()
+    }
+
+    fn err(&self, r: &Ref, msg: String) -> Diagnostic {
+        Diagnostic::error(
+            self.file,
+            r.referenced.line() as u32,
+            r.referenced.column() as u32,
+            msg,
+        )
+    }
+
+    /// A value in every language, or None on a blank form.
+    fn value(&self, fill: &Fill, r: &Ref, optional: bool) -> Result<Option<Per>, Diagnostic> {
+        let Fill::Case { views, .. } = fill else {
+            return Ok(None);
+        };
+        let mut per = Per::new();
+        for &l in &self.langs {
+            let v = views.get(&l).and_then(|v| view::lookup(v, &r.value));
+            let s = match v {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ if optional => "—".to_string(),
+                _ => {
+                    return Err(self.err(r, format!(
+                        "form `{}` shows `{}`, but the case has no value for it (mark the field `optional: true` if the law allows it to be absent)",
+                        self.form.id.value, r.value
+                    )));
+                }
+            };
+            per.insert(l, s);
+        }
+        Ok(Some(per))
+    }
+
+    fn field(&self, fill: &Fill, f: &Field) -> Result<PageField, Diagnostic> {
+        Ok(PageField {
+            label: self.per(&f.label),
+            value: self.value(fill, &f.value, f.optional)?,
+            after: f.after.as_ref().map(|a| self.per(a)),
+            hint: f.hint.as_ref().map(|h| self.per(h)),
+        })
+    }
+
+    pub fn compose(&self, fill: &Fill) -> Result<Page, Diagnostic> {
+        let mut blocks = vec![];
+        for b in &self.form.blocks {
+            blocks.push(match b {
+                Block::Heading(t) => PageBlock::Heading { text: self.per(t) },
+                Block::Note(t) => PageBlock::Note { text: self.per(t) },
+                Block::Field(f) => PageBlock::Field(self.field(fill, f)?),
+                Block::Row(fs) => PageBlock::Row {
+                    fields: fs
+                        .iter()
+                        .map(|f| self.field(fill, f))
+                        .collect::<Result<_, _>>()?,
+                },
+                Block::Paragraph(t) | Block::Line(t) => {
+                    let mut per = Per::new();
+                    for &l in &self.langs {
+                        let ctx = match fill {
+                            Fill::Blank => view::blank_context(),
+                            Fill::Case { views, .. } => view::filled_context(&views[&l]),
+                        };
+                        let s = view::render_sentence(t.get(l), &ctx)
+                            .map_err(|m| self.err(t.spanned(l), m))?;
+                        per.insert(l, s);
+                    }
+                    if matches!(b, Block::Line(_)) {
+                        PageBlock::Line { text: per }
+                    } else {
+                        PageBlock::Paragraph { text: per }
+                    }
+                }
+                Block::List(list) => {
+                    let items = match fill {
+                        Fill::Blank => vec![],
+                        Fill::Case { views, .. } => {
+                            let per_lang: BTreeMap<Lang, Vec<String>> = self
+                                .langs
+                                .iter()
+                                .map(|&l| {
+                                    let items = view::lookup(&views[&l], &list.items.value)
+                                        .and_then(Value::as_array)
+                                        .map(|a| {
+                                            a.iter()
+                                                .filter_map(|x| x.as_str().map(String::from))
+                                                .collect()
+                                        })
+                                        .unwrap_or_default();
+                                    (l, items)
+                                })
+                                .collect();
+                            let n = per_lang.values().map(Vec::len).max().unwrap_or(0);
+                            if n == 0 {
+                                return Err(self.err(
+                                    &list.items,
+                                    format!(
+                                        "form `{}` lists `{}`, but the case has none",
+                                        self.form.id.value, list.items.value
+                                    ),
+                                ));
+                            }
+                            (0..n)
+                                .map(|i| {
+                                    per_lang
+                                        .iter()
+                                        .map(|(l, v)| (*l, v.get(i).cloned().unwrap_or_default()))
+                                        .collect()
+                                })
+                                .collect()
+                        }
+                    };
+                    PageBlock::List {
+                        label: self.per(&list.label),
+                        items,
+                        blank_lines: list.blank_lines,
+                    }
+                }
+                Block::Table(t) => {
+                    let mut rows = vec![];
+                    for (i, r) in t.rows.iter().enumerate() {
+                        let mut row = vec![];
+                        if t.numbered {
+                            row.push(
+                                self.langs
+                                    .iter()
+                                    .map(|&l| (l, (i + 1).to_string()))
+                                    .collect(),
+                            );
+                        }
+                        row.push(self.per(&r.label));
+                        for v in &r.values {
+                            // Cells the applicant leaves empty are part of the form:
+                            // "указывать только те параметры, которые необходимо откорректировать".
+                            let cell = self.value(fill, v, true)?.map(|p| {
+                                p.into_iter()
+                                    .map(|(l, s)| (l, if s == "—" { String::new() } else { s }))
+                                    .collect()
+                            });
+                            row.push(cell.unwrap_or_else(|| {
+                                self.langs.iter().map(|&l| (l, String::new())).collect()
+                            }));
+                        }
+                        rows.push(row);
+                    }
+                    PageBlock::Table {
+                        columns: t.columns.iter().map(|c| self.per(c)).collect(),
+                        rows,
+                    }
+                }
+                Block::Signature(s) => PageBlock::Signature {
+                    label: self.per(&s.label),
+                },
+                Block::Qr(q) => PageBlock::Qr {
+                    caption: q.caption.as_ref().map(|c| self.per(c)),
+                },
+            });
+        }
+        let (id, blank) = match fill {
+            Fill::Blank => (format!("blank-{}", self.form.id.value), true),
+            Fill::Case { id, .. } => (format!("{id}-{}", self.form.id.value), false),
+        };
+        let title = self.per(&self.form.title);
+        let meta_title = self
+            .langs
+            .iter()
+            .map(|l| title[l].clone())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let ours: Vec<&str> = self
+            .langs
+            .iter()
+            .filter(|&&l| self.form.title.is_ours(l))
+            .map(|l| l.code())
+            .collect();
+        Ok(Page {
+            id,
+            form: self.form.id.value.clone(),
+            layout: self.form.layout,
+            langs: self.langs.clone(),
+            blank,
+            title,
+            header: self.form.header.iter().map(|h| self.per(h)).collect(),
+            blocks,
+            meta: Meta {
+                title: meta_title,
+                keywords: vec![
+                    "qujat".into(),
+                    self.form.id.value.clone(),
+                    self.form.service.value.clone(),
+                    if blank {
+                        "blank".into()
+                    } else {
+                        "filled".into()
+                    },
+                ],
+                description: format!(
+                    "{}; {}{}",
+                    self.form.cite,
+                    self.form.origin,
+                    if ours.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; our translation: {}", ours.join(", "))
+                    }
+                ),
+            },
+        })
+    }
+}

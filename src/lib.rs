@@ -1,0 +1,23 @@
+//! qujat: rules of Kazakhstan's public services as YAML, decisions on cases,
+//! and the services' documents as bilingual PDFs. See ARCHITECTURE.md.
+//!
+//! The pipeline, one module per stage:
+//! [`load`] → [`validate`] → [`resolve`] → [`decide`] → [`compose`] →
+//! [`render`] → [`output`]. [`project`] runs the stages for the commands.
+
+pub mod calendar;
+pub mod case;
+pub mod compose;
+pub mod dates;
+pub mod decide;
+pub mod diag;
+pub mod iin;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod project;
+pub mod render;
+pub mod resolve;
+pub mod text;
+pub mod validate;
+pub mod view;

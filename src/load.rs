@@ -1,0 +1,173 @@
+//! Stage 1, load: read every YAML file of a project into typed values.
+//!
+//! Which type a file holds follows from where it is: `rules/services/*.yaml`
+//! are services, `forms/*.yaml` are form layouts, and `rules/NAME.yaml` is
+//! one of the registries named in [`REGISTRIES`]. Every file is read even when
+//! an earlier one failed, so one run reports every broken file.
+
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::model::RawProject;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+
+/// The registry files under `rules/`, by file stem.
+pub const REGISTRIES: [&str; 4] = ["acts", "institutions", "conventions", "calendar"];
+
+/// Parses YAML text into `T`, turning a parse error into a diagnostic with the
+/// file, line and column the parser reports.
+pub fn parse<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Diagnostic> {
+    serde_saphyr::from_str::<T>(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line() as u32, l.column() as u32))
+            .unwrap_or((1, 1));
+        Diagnostic::error(file, line, column, plain_message(&e))
+    })
+}
+
+/// The parser's message without its own snippet (we print our own), with the
+/// most common cases reworded for people who do not read serde errors.
+fn plain_message(e: &serde_saphyr::Error) -> String {
+    let raw = e.without_snippet().to_string();
+    let first = raw.lines().next().unwrap_or("").trim().to_string();
+    let msg = first
+        .split_once(" at line ")
+        .map(|(m, _)| m.to_string())
+        .unwrap_or(first);
+    if let Some(field) = between(&msg, "missing field `", "`") {
+        return match field {
+            "kk" => "the Kazakh text (`kk`) is missing".into(),
+            "ru" => "the Russian text (`ru`) is missing".into(),
+            f => format!("required key `{f}` is missing"),
+        };
+    }
+    if let Some(field) = between(&msg, "unknown field `", "`") {
+        let expected = msg
+            .split_once("expected ")
+            .map(|(_, e)| format!(" (expected {e})"))
+            .unwrap_or_default();
+        return format!("unknown key `{field}`{expected}");
+    }
+    msg
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// Reads a file relative to the project root; the path in diagnostics stays
+/// relative so messages read the same on every machine.
+pub fn read(root: &Path, rel: &Path, sources: &mut Sources) -> Result<String, Diagnostic> {
+    let text = std::fs::read_to_string(root.join(rel))
+        .map_err(|e| Diagnostic::error(rel, 1, 1, format!("cannot read file: {e}")))?;
+    sources.insert(rel, text.clone());
+    Ok(text)
+}
+
+/// Loads `rules/` and `forms/` of the project at `root`.
+pub fn load_project(root: &Path) -> Result<(RawProject, Sources), Diagnostics> {
+    let mut sources = Sources::default();
+    let mut errors = Vec::new();
+    let mut raw = RawProject {
+        acts: vec![],
+        services: vec![],
+        institutions: vec![],
+        conventions: vec![],
+        calendars: vec![],
+        forms: vec![],
+    };
+    for dir in ["rules", "forms"] {
+        if !root.join(dir).is_dir() {
+            errors.push(Diagnostic::error(
+                Path::new(dir),
+                1,
+                1,
+                format!(
+                    "no `{dir}/` directory in project {} (use --project DIR)",
+                    root.display()
+                ),
+            ));
+        }
+    }
+    for rel in yaml_files(root, &mut errors) {
+        let text = match read(root, &rel, &mut sources) {
+            Ok(t) => t,
+            Err(d) => {
+                errors.push(d);
+                continue;
+            }
+        };
+        if let Err(d) = load_one(&rel, &text, &mut raw) {
+            errors.push(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok((raw, sources))
+    } else {
+        Err(Diagnostics {
+            items: errors,
+            sources,
+        })
+    }
+}
+
+fn load_one(rel: &Path, text: &str, raw: &mut RawProject) -> Result<(), Diagnostic> {
+    let in_dir = |d: &str| rel.parent() == Some(Path::new(d));
+    let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let path = rel.to_path_buf();
+    if in_dir("rules/services") {
+        raw.services.push((path, parse(rel, text)?));
+    } else if in_dir("forms") {
+        raw.forms.push((path, parse(rel, text)?));
+    } else if in_dir("rules") && stem == "acts" {
+        raw.acts.push((path, parse(rel, text)?));
+    } else if in_dir("rules") && stem == "institutions" {
+        raw.institutions.push((path, parse(rel, text)?));
+    } else if in_dir("rules") && stem == "conventions" {
+        raw.conventions.push((path, parse(rel, text)?));
+    } else if in_dir("rules") && stem == "calendar" {
+        raw.calendars.push((path, parse(rel, text)?));
+    } else {
+        return Err(Diagnostic::error(
+            rel,
+            1,
+            1,
+            format!(
+                "qujat does not know what this file holds: rule files are rules/services/*.yaml, forms/*.yaml or rules/{{{}}}.yaml",
+                REGISTRIES.join(",")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every `.yaml`/`.yml` file under `rules/` and `forms/`, sorted so that
+/// diagnostics and outputs come in a stable order.
+fn yaml_files(root: &Path, errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["rules", "forms"] {
+        for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let p = e.path();
+                    let is_yaml =
+                        matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"));
+                    if let (true, Ok(rel)) = (is_yaml, p.strip_prefix(root)) {
+                        files.push(rel.to_path_buf());
+                    }
+                }
+                Ok(_) => {}
+                Err(e)
+                    if e.io_error().map(|io| io.kind()) == Some(std::io::ErrorKind::NotFound) => {}
+                Err(e) => errors.push(Diagnostic::error(
+                    Path::new(dir),
+                    1,
+                    1,
+                    format!("cannot list files: {e}"),
+                )),
+            }
+        }
+    }
+    files
+}

@@ -1,0 +1,143 @@
+//! The `qujat` command: check, decide, render and build over a project directory.
+
+use clap::{Parser, Subcommand};
+use qujat::decide;
+use qujat::project::{Error, Project};
+use qujat::text::Lang;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "qujat",
+    version,
+    about = "Rules and documents of Kazakhstan's public services"
+)]
+struct Cli {
+    /// Project directory holding rules/, forms/ and templates/.
+    #[arg(long, global = true, default_value = ".")]
+    project: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate every rule and form file.
+    Check {
+        /// List the case data paths form fields can bind to.
+        #[arg(long)]
+        list_data: bool,
+        /// List every text marked as our own translation.
+        #[arg(long)]
+        translations: bool,
+    },
+    /// Decide a case and print the outcome with the rules behind it.
+    Decide { case: PathBuf },
+    /// Render a case's documents as PDF.
+    Render {
+        case: PathBuf,
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Only this language's edition of per-language forms.
+        #[arg(long)]
+        lang: Option<Lang>,
+    },
+    /// Render every blank form and every sample case under cases/.
+    Build {
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{e}");
+            if !matches!(e, Error::Input(_)) {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn out_dir(project: &Path, out: &Path) -> PathBuf {
+    if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        project.join(out)
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let started = Instant::now();
+    let project = Project::open(&cli.project)?;
+    match cli.command {
+        Command::Check {
+            list_data,
+            translations,
+        } => {
+            if list_data {
+                for p in qujat::view::known_paths() {
+                    println!("{p}");
+                }
+            }
+            if translations {
+                for line in qujat::project::translations(&project) {
+                    println!("{line}");
+                }
+            }
+            let r = &project.rules;
+            println!(
+                "ok: {} act(s), {} service(s), {} form(s), {} institution(s), {} convention(s)",
+                r.acts.len(),
+                r.services.len(),
+                r.forms.len(),
+                r.institutions.len(),
+                r.conventions.len()
+            );
+        }
+        Command::Decide { case } => {
+            let (_, d) = project.decide(&case)?;
+            print!("{}", decide::report(&project.rules, &d));
+        }
+        Command::Render { case, out, lang } => {
+            let (lc, d) = project.decide(&case)?;
+            let docs = project.render_case(&lc, &d, lang)?;
+            let out = out_dir(&cli.project, &out);
+            Project::write(&out, &docs.documents)?;
+            for doc in &docs.documents {
+                println!("wrote {}", out.join(&doc.name).display());
+            }
+            for n in &docs.notes {
+                println!("note: {n}");
+            }
+        }
+        Command::Build { out } => {
+            let out = out_dir(&cli.project, &out);
+            let mut written = 0;
+            let blanks = project.render_blanks(None)?;
+            Project::write(&out, &blanks)?;
+            written += blanks.len();
+            for case in project.sample_cases() {
+                let (lc, d) = project.decide(&case)?;
+                let docs = project.render_case(&lc, &d, None)?;
+                Project::write(&out, &docs.documents)?;
+                written += docs.documents.len();
+                for n in &docs.notes {
+                    println!("note: {}: {n}", case.display());
+                }
+            }
+            println!(
+                "built {written} document(s) into {} in {:.1}s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}

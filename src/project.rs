@@ -1,0 +1,343 @@
+//! A project directory (`rules/`, `forms/`, `templates/`, `cases/`) and the
+//! pipeline run over it for each command.
+
+use crate::case::{self, LoadedCase};
+use crate::compose::{Composer, Fill};
+use crate::decide::{self, Decision, Outcome};
+use crate::diag::Diagnostics;
+use crate::model::{Form, Layout};
+use crate::render::{RenderError, Renderer};
+use crate::text::Lang;
+use crate::validate::{self, Rules};
+use crate::{load, output, view};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Bad rules, forms or case data, with file:line:column.
+    Input(Diagnostics),
+    Render(RenderError),
+    Io(PathBuf, std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input(d) => write!(f, "{d}"),
+            Error::Render(e) => write!(f, "error: {e}"),
+            Error::Io(p, e) => write!(f, "error: {}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Self {
+        Error::Input(d)
+    }
+}
+
+impl From<RenderError> for Error {
+    fn from(e: RenderError) -> Self {
+        Error::Render(e)
+    }
+}
+
+/// One generated PDF, named relative to the output directory.
+pub struct Document {
+    pub name: PathBuf,
+    pub pdf: Vec<u8>,
+}
+
+/// The documents of one case, and outcomes for which the seeds give no form.
+pub struct CaseDocuments {
+    pub documents: Vec<Document>,
+    pub notes: Vec<String>,
+}
+
+pub struct Project {
+    pub root: PathBuf,
+    pub rules: Rules,
+    renderer: OnceLock<Renderer>,
+}
+
+impl Project {
+    /// Loads and validates the project's rules and forms.
+    pub fn open(root: &Path) -> Result<Project, Diagnostics> {
+        let (raw, sources) = load::load_project(root)?;
+        let rules = validate::validate(raw, sources)?;
+        Ok(Project {
+            root: root.to_path_buf(),
+            rules,
+            renderer: OnceLock::new(),
+        })
+    }
+
+    /// The Typst renderer, built on first use and shared by every document.
+    pub fn renderer(&self) -> Result<&Renderer, RenderError> {
+        if let Some(r) = self.renderer.get() {
+            return Ok(r);
+        }
+        let r = Renderer::new(&self.root.join("templates"))?;
+        Ok(self.renderer.get_or_init(|| r))
+    }
+
+    pub fn decide(&self, case_path: &Path) -> Result<(LoadedCase, Decision), Error> {
+        let lc = case::load_case(case_path)?;
+        let d = decide::decide(&self.rules, &lc)?;
+        Ok((lc, d))
+    }
+
+    fn form(&self, id: &str) -> Option<(&Form, PathBuf)> {
+        let form = self.rules.forms.get(id)?;
+        let file = self
+            .rules
+            .files
+            .get(&format!("form:{id}"))
+            .cloned()
+            .unwrap_or_default();
+        Some((form, file))
+    }
+
+    /// The language sets a form is produced in: one per language, or both at once.
+    fn editions(form: &Form, only: Option<Lang>) -> Vec<Vec<Lang>> {
+        match form.layout {
+            Layout::Bilingual => vec![Lang::ALL.to_vec()],
+            Layout::PerLanguage => Lang::ALL
+                .into_iter()
+                .filter(|l| only.is_none_or(|o| o == *l))
+                .map(|l| vec![l])
+                .collect(),
+        }
+    }
+
+    fn file_name(form: &Form, langs: &[Lang]) -> String {
+        match form.layout {
+            Layout::Bilingual => format!("{}.pdf", form.id.value),
+            Layout::PerLanguage => format!("{}.{}.pdf", form.id.value, langs[0]),
+        }
+    }
+
+    /// Every blank form of every service, in each language.
+    pub fn render_blanks(&self, only: Option<Lang>) -> Result<Vec<Document>, Error> {
+        let mut docs = vec![];
+        for (id, form) in &self.rules.forms {
+            let (_, file) = self.form(id).ok_or_else(|| {
+                Error::Render(RenderError {
+                    file: PathBuf::from("forms"),
+                    line: 1,
+                    column: 1,
+                    message: format!("form {id} vanished"),
+                })
+            })?;
+            let date = self
+                .rules
+                .acts
+                .get(&form.cite.act)
+                .and_then(|a| a.date)
+                .unwrap_or_default();
+            for langs in Self::editions(form, only) {
+                let page = Composer {
+                    form,
+                    file: &file,
+                    langs: langs.clone(),
+                }
+                .compose(&Fill::Blank)
+                .map_err(|d| self.input(d))?;
+                let pdf = self.renderer()?.render(&page, date)?.pdf;
+                let name = Path::new("blank")
+                    .join(&form.service.value)
+                    .join(Self::file_name(form, &langs));
+                docs.push(Document { name, pdf });
+            }
+        }
+        Ok(docs)
+    }
+
+    fn input(&self, d: crate::diag::Diagnostic) -> Error {
+        Error::Input(Diagnostics {
+            items: vec![d],
+            sources: self.rules.sources.clone(),
+        })
+    }
+
+    /// The forms a decided case produces: its application, then the document
+    /// of its outcome.
+    pub fn render_case(
+        &self,
+        lc: &LoadedCase,
+        d: &Decision,
+        only: Option<Lang>,
+    ) -> Result<CaseDocuments, Error> {
+        let service = &self.rules.services[&d.service];
+        let mut wanted = vec![];
+        let mut notes = vec![];
+        match service.forms.application.get(&d.request) {
+            Some(f) => wanted.push(f.value.clone()),
+            None => notes.push(format!(
+                "no application form for `{}` is encoded: the seeds do not give it",
+                d.request
+            )),
+        }
+        let outcome_form = match &d.outcome {
+            Outcome::Accepted { .. } => None,
+            Outcome::RefusedAtIntake { .. } => {
+                Some(("receipt refusing acceptance", &service.forms.intake_refusal))
+            }
+            Outcome::Refused { .. } => Some(("refusal notice", &service.forms.refusal)),
+            Outcome::CertificateIssued { .. } => {
+                Some(("registration certificate", &service.forms.certificate))
+            }
+        };
+        match outcome_form {
+            Some((_, Some(f))) => wanted.push(f.value.clone()),
+            Some((what, None)) => notes.push(format!(
+                "no {what} form is encoded for service `{}`: the seeds do not give it",
+                d.service
+            )),
+            None => {}
+        }
+        let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
+            .into_iter()
+            .map(|l| (l, view::to_json(&view::of_case(&self.rules, lc, d, l))))
+            .collect();
+        let date = match &d.outcome {
+            Outcome::CertificateIssued { issued, .. } => *issued,
+            _ => d.date,
+        };
+        let mut documents = vec![];
+        for id in wanted {
+            let Some((form, file)) = self.form(&id) else {
+                continue;
+            };
+            for langs in Self::editions(form, only) {
+                let fill = Fill::Case {
+                    id: &lc.case.id.value,
+                    views: views.clone(),
+                };
+                let page = Composer {
+                    form,
+                    file: &file,
+                    langs: langs.clone(),
+                }
+                .compose(&fill)
+                .map_err(|e| self.input(e))?;
+                let pdf = self.renderer()?.render(&page, date)?.pdf;
+                let name = Path::new("cases")
+                    .join(&lc.case.id.value)
+                    .join(Self::file_name(form, &langs));
+                documents.push(Document { name, pdf });
+            }
+        }
+        Ok(CaseDocuments { documents, notes })
+    }
+
+    /// The sample cases under `cases/`, sorted.
+    pub fn sample_cases(&self) -> Vec<PathBuf> {
+        let mut cases: Vec<PathBuf> = walkdir::WalkDir::new(self.root.join("cases"))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+            .collect();
+        cases.sort();
+        cases
+    }
+
+    pub fn write(out: &Path, docs: &[Document]) -> Result<(), Error> {
+        for d in docs {
+            let path = out.join(&d.name);
+            output::write_atomic(&path, &d.pdf).map_err(|e| Error::Io(path.clone(), e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Every text marked as our own translation, as `file: lang: text` lines,
+/// for `qujat check --translations`.
+pub fn translations(p: &Project) -> Vec<String> {
+    use crate::text::Text;
+    let mut out = vec![];
+    let mut push = |file: &str, t: &Text| {
+        for l in &t.ours {
+            out.push(format!(
+                "{file}:{}: {l}: {}",
+                t.spanned(*l).referenced.line(),
+                t.get(*l)
+            ));
+        }
+    };
+    for (id, s) in &p.rules.services {
+        let file = p
+            .rules
+            .files
+            .get(&format!("service:{id}"))
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        push(&file, &s.title);
+        push(&file, &s.provider.text);
+        push(&file, &s.term.text);
+        push(&file, &s.intake_refusal.text);
+        for c in &s.channels {
+            push(&file, &c.name);
+        }
+        for r in &s.requests {
+            push(&file, &r.name);
+        }
+        for d in &s.documents {
+            push(&file, &d.name);
+        }
+        for g in &s.grounds {
+            push(&file, &g.text);
+        }
+        for a in &s.appeals {
+            push(&file, &a.text);
+        }
+        if let Some(f) = &s.fee {
+            push(&file, &f.text);
+        }
+        if let Some(l) = &s.legalization {
+            push(&file, &l.text);
+        }
+    }
+    for (id, f) in &p.rules.forms {
+        let file = p
+            .rules
+            .files
+            .get(&format!("form:{id}"))
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        push(&file, &f.title);
+        for h in &f.header {
+            push(&file, h);
+        }
+        for b in &f.blocks {
+            use crate::model::Block;
+            match b {
+                Block::Heading(t) | Block::Paragraph(t) | Block::Line(t) | Block::Note(t) => {
+                    push(&file, t)
+                }
+                Block::Field(x) => push(&file, &x.label),
+                Block::Row(xs) => xs.iter().for_each(|x| push(&file, &x.label)),
+                Block::List(l) => push(&file, &l.label),
+                Block::Table(t) => {
+                    t.columns.iter().for_each(|c| push(&file, c));
+                    t.rows.iter().for_each(|r| push(&file, &r.label));
+                }
+                Block::Signature(s) => push(&file, &s.label),
+                Block::Qr(q) => {
+                    if let Some(c) = &q.caption {
+                        push(&file, c)
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,305 @@
+//! Stage 5b, render: page data → PDF through an in-process Typst compile.
+//!
+//! [`Renderer`] is built once per process (fonts, font book, standard library,
+//! templates) and reused for every document. Each compile sees a sandboxed
+//! [`typst::World`]: the files of `templates/` read up front, the page data as
+//! the fixed virtual file `/data.json`, and the QR code as `/qr.svg`. Nothing
+//! else is reachable — no disk, no packages, no clock.
+
+use crate::compose::Page;
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use typst::diag::{FileError, FileResult, Severity};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, Timestamp};
+
+/// Liberation Serif 2.1.5 (SIL OFL 1.1): a metric twin of Times New Roman,
+/// the face of official forms, covering all Kazakh letters.
+const FONTS: [&[u8]; 4] = [
+    include_bytes!("../fonts/LiberationSerif-Regular.ttf"),
+    include_bytes!("../fonts/LiberationSerif-Bold.ttf"),
+    include_bytes!("../fonts/LiberationSerif-Italic.ttf"),
+    include_bytes!("../fonts/LiberationSerif-BoldItalic.ttf"),
+];
+
+/// The entry template every form is laid out by.
+pub const MAIN: &str = "form.typ";
+const DATA: &str = "data.json";
+const QR: &str = "qr.svg";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+fn plain(message: impl Into<String>) -> RenderError {
+    RenderError {
+        file: PathBuf::from("templates"),
+        line: 1,
+        column: 1,
+        message: message.into(),
+    }
+}
+
+/// A finished document.
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    /// What the QR code says (also the SHA-256 of the page data).
+    pub qr_payload: String,
+}
+
+pub struct Renderer {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    templates_dir: PathBuf,
+    /// Sources of `templates/`, by virtual path.
+    sources: HashMap<FileId, Source>,
+    main: FileId,
+}
+
+fn file_id(path: &str) -> Result<FileId, RenderError> {
+    let vpath =
+        VirtualPath::new(path).map_err(|e| plain(format!("bad virtual path {path}: {e:?}")))?;
+    Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl Renderer {
+    /// Loads fonts and every `.typ` file of `templates_dir` once.
+    pub fn new(templates_dir: &Path) -> Result<Renderer, RenderError> {
+        let fonts: Vec<Font> = FONTS
+            .iter()
+            .flat_map(|data| Font::iter(Bytes::new(*data)))
+            .collect();
+        let book = FontBook::from_fonts(&fonts);
+        let mut sources = HashMap::new();
+        let entries = std::fs::read_dir(templates_dir)
+            .map_err(|e| plain(format!("cannot read {}: {e}", templates_dir.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|x| x.to_str()) != Some("typ") {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| plain(format!("cannot read {}: {e}", path.display())))?;
+            let id = file_id(&format!("/{name}"))?;
+            sources.insert(id, Source::new(id, text));
+        }
+        let main = file_id(&format!("/{MAIN}"))?;
+        if !sources.contains_key(&main) {
+            return Err(plain(format!(
+                "{}/{MAIN} is missing",
+                templates_dir.display()
+            )));
+        }
+        Ok(Renderer {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(book),
+            fonts,
+            templates_dir: templates_dir.to_path_buf(),
+            sources,
+            main,
+        })
+    }
+
+    /// Compiles one page to a PDF. `date` becomes the PDF's fixed timestamp so
+    /// the same input always gives the same bytes.
+    pub fn render(&self, page: &Page, date: NaiveDate) -> Result<Rendered, RenderError> {
+        let data = serde_json::to_vec(page).map_err(|e| plain(format!("page data: {e}")))?;
+        let digest = hex(&Sha256::digest(&data));
+        let qr_payload = format!(
+            "qujat;id={};kind={};date={};sha256={digest}",
+            page.id, page.form, date
+        );
+        let qr = qr_svg(&qr_payload)?;
+        let (pdf, pages) = self.compile_pdf(data, qr, &page.id, date)?;
+        Ok(Rendered {
+            pdf,
+            pages,
+            qr_payload,
+        })
+    }
+
+    /// The Typst part alone: compile prepared page data and export the PDF.
+    /// Public so the benchmark can set it against the whole pipeline.
+    pub fn compile_pdf(
+        &self,
+        data: Vec<u8>,
+        qr_svg: String,
+        ident: &str,
+        date: NaiveDate,
+    ) -> Result<(Vec<u8>, usize), RenderError> {
+        let qr = qr_svg;
+        let world = DocWorld {
+            r: self,
+            data: (file_id(&format!("/{DATA}"))?, Bytes::new(data)),
+            qr: (file_id(&format!("/{QR}"))?, Bytes::from_string(qr)),
+        };
+        let warned = typst::compile::<PagedDocument>(&world);
+        let doc = warned
+            .output
+            .map_err(|errs| self.first_error(&world, &errs))?;
+        check_glyphs(&doc)?;
+        let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
+            .ok_or_else(|| plain(format!("date {date} out of range")))?;
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_string()),
+            timestamp: Some(Timestamp::new_utc(datetime)),
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&doc, &options).map_err(|errs| self.first_error(&world, &errs))?;
+        // Memoised layouts of earlier documents are not reused; without this a
+        // batch grows by about 0.8 MB per document.
+        comemo::evict(10);
+        Ok((pdf, doc.pages().len()))
+    }
+
+    fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
+        let Some(e) = errs.iter().find(|e| e.severity == Severity::Error) else {
+            return plain("typst failed without a message");
+        };
+        let mut err = plain(e.message.to_string());
+        if let typst::syntax::DiagSpanKind::Number { id, .. }
+        | typst::syntax::DiagSpanKind::Range { id, .. } = e.span.get()
+            && let (Ok(src), Some(range)) =
+                (world.source(id), typst::WorldExt::range(world, e.span))
+            && let Some((line, col)) = src.lines().byte_to_line_column(range.start)
+        {
+            err.file = self
+                .templates_dir
+                .join(id.vpath().get_with_slash().trim_start_matches('/'));
+            err.line = line + 1;
+            err.column = col + 1;
+        }
+        err
+    }
+}
+
+struct DocWorld<'a> {
+    r: &'a Renderer,
+    data: (FileId, Bytes),
+    qr: (FileId, Bytes),
+}
+
+impl World for DocWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.r.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.r.book
+    }
+
+    fn main(&self) -> FileId {
+        self.r.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.r
+            .sources
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| FileError::NotFound(id.vpath().get_with_slash().to_string().into()))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.data.0 {
+            return Ok(self.data.1.clone());
+        }
+        if id == self.qr.0 {
+            return Ok(self.qr.1.clone());
+        }
+        match self.r.sources.get(&id) {
+            Some(s) => Ok(Bytes::from_string(s.text().to_string())),
+            None => Err(FileError::NotFound(
+                id.vpath().get_with_slash().to_string().into(),
+            )),
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.r.fonts.get(index).cloned()
+    }
+
+    /// Documents carry the dates of their case, never the clock's.
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        None
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The QR code as SVG, at least 200 px so it scans from a 200-dpi print.
+pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
+    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| plain(format!("QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(200, 200)
+        .build())
+}
+
+/// Typst substitutes glyph 0 (and, with fallback on, silently another font)
+/// for a letter the font lacks. The template turns fallback off; this finds
+/// what is left so a missing Kazakh letter fails the document.
+fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
+    fn walk(frame: &Frame, missing: &mut Vec<String>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(g) => walk(&g.frame, missing),
+                FrameItem::Text(t) => {
+                    for g in t.glyphs.iter().filter(|g| g.id == 0) {
+                        let r = g.range.start as usize..g.range.end as usize;
+                        let s = t.text.get(r).unwrap_or("?");
+                        missing.push(format!("{s:?} (font {})", t.font.font().info().family));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut missing = vec![];
+    for page in doc.pages() {
+        walk(&page.frame, &mut missing);
+    }
+    missing.dedup();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(plain(format!(
+            "the font has no glyph for: {}",
+            missing.join(", ")
+        )))
+    }
+}

@@ -1,0 +1,114 @@
+//! Bilingual texts, languages and citations: the vocabulary every rule file uses.
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// The two languages every document is produced in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Kk,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Kk, Lang::Ru];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Kk => "kk",
+            Lang::Ru => "ru",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Kk => "Kazakh",
+            Lang::Ru => "Russian",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "kk" => Ok(Lang::Kk),
+            "ru" => Ok(Lang::Ru),
+            other => Err(format!("unknown language `{other}` (expected kk or ru)")),
+        }
+    }
+}
+
+/// A text in both languages. A side listed in `ours` is our own translation,
+/// not an official text from the seeds; `check --translations` lists them and
+/// rendered documents declare them in their metadata.
+/// Each side keeps where it was written, so a problem with one language's text
+/// is reported at its own line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub kk: Spanned<String>,
+    pub ru: Spanned<String>,
+    #[serde(default)]
+    pub ours: Vec<Lang>,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        &self.spanned(lang).value
+    }
+
+    pub fn spanned(&self, lang: Lang) -> &Spanned<String> {
+        match lang {
+            Lang::Kk => &self.kk,
+            Lang::Ru => &self.ru,
+        }
+    }
+
+    pub fn is_ours(&self, lang: Lang) -> bool {
+        self.ours.contains(&lang)
+    }
+}
+
+/// Where a rule comes from: an act from `rules/acts.yaml` and the part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    pub act: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appendix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+}
+
+impl fmt::Display for Citation {
+    /// A compact English form, e.g. `mvd-146-2023, appendix 3, item 8, sub 2)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.act)?;
+        if let Some(a) = &self.appendix {
+            write!(f, ", appendix {a}")?;
+        }
+        if let Some(p) = &self.point {
+            write!(f, ", point {p}")?;
+        }
+        if let Some(i) = &self.item {
+            write!(f, ", item {i}")?;
+        }
+        if let Some(s) = &self.sub {
+            write!(f, ", sub {s})")?;
+        }
+        Ok(())
+    }
+}

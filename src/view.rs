@@ -1,0 +1,369 @@
+//! The case data a form can show, in one language.
+//!
+//! [`View`] is the one schema form fields bind to (`applicant.surname.latin`,
+//! `refusal.grounds`, …). A blank form gets a view whose values are all empty;
+//! a filled one gets the case and its decision. Sentences in forms are
+//! minijinja templates over the same view, rendered with strict undefined so a
+//! missing value is an error, never an empty gap.
+
+use crate::case::{CaseText, CorrectionParam, LoadedCase, Name};
+use crate::dates;
+use crate::decide::{Decision, Outcome};
+use crate::iin::Sex;
+use crate::text::Lang;
+use crate::validate::Rules;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// What a blank form prints where a sentence has a value to fill in.
+pub const BLANK: &str = "____________________";
+
+#[derive(Debug, Default, Serialize)]
+pub struct View {
+    /// True only for blank forms, so a sentence can print the form's own
+    /// instruction ("(указать адрес)") where a filled one prints the value.
+    pub blank: bool,
+    pub document_id: Option<String>,
+    pub service: Option<String>,
+    pub date: Option<String>,
+    pub addressee: Option<String>,
+    pub purpose: Option<String>,
+    pub institution: Option<String>,
+    pub office: Option<String>,
+    pub applicant: ApplicantView,
+    pub identity_document: DocumentView,
+    pub iin: Option<String>,
+    pub issue_date: Option<String>,
+    pub refusal: RefusalView,
+    pub intake: IntakeView,
+    pub correction: CorrectionView,
+    pub staff: StaffView,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct NameView {
+    pub latin: Option<String>,
+    pub cyrillic: Option<String>,
+    /// Cyrillic where known, otherwise Latin (for bilingual certificates).
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ApplicantView {
+    pub surname: NameView,
+    pub given_name: NameView,
+    pub patronymic: NameView,
+    pub full_name: Option<String>,
+    /// "full name, birth date, IIN", as the correction form asks.
+    pub identification: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub citizenship: Option<String>,
+    pub nationality: Option<String>,
+    pub arrival_country: Option<String>,
+    pub birth_place: Option<String>,
+    pub birth_country: Option<String>,
+    pub birth_region: Option<String>,
+    pub birth_district: Option<String>,
+    pub address: Option<String>,
+    pub iin: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct DocumentView {
+    pub kind: Option<String>,
+    pub number: Option<String>,
+    pub issued: Option<String>,
+    pub valid_until: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct RefusalView {
+    /// Texts of the grounds applied, in this language.
+    pub grounds: Vec<String>,
+    /// The same joined into one sentence.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct IntakeView {
+    /// Names of the missing, expired or uncertified documents, in this language.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ChangeView {
+    pub current: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CorrectionView {
+    pub surname: ChangeView,
+    pub given_name: ChangeView,
+    pub patronymic: ChangeView,
+    pub birth_date: ChangeView,
+    pub birth_place: ChangeView,
+    pub citizenship: ChangeView,
+    pub sex: ChangeView,
+    pub document_number: ChangeView,
+    pub document_issued: ChangeView,
+    pub document_valid_until: ChangeView,
+    pub document_country: ChangeView,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct StaffView {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+fn json(v: &View) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Every path a form may bind to, e.g. `applicant.surname.latin`.
+pub fn known_paths() -> BTreeSet<String> {
+    fn walk(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&p, v, out);
+                }
+            }
+            _ => {
+                out.insert(prefix.to_string());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk("", &json(&View::default()), &mut out);
+    out
+}
+
+/// Looks a dotted path up in a view's JSON.
+pub fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+/// The context a blank form's sentences are rendered with: every value is a
+/// line to fill in.
+pub fn blank_context() -> Value {
+    fn fill(v: Value) -> Value {
+        match v {
+            Value::Null => Value::String(BLANK.into()),
+            Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, fill(v))).collect()),
+            other => other,
+        }
+    }
+    fill(json(&View {
+        blank: true,
+        ..View::default()
+    }))
+}
+
+/// The context a filled form's sentences are rendered with: absent values are
+/// removed so that strict undefined turns them into errors.
+pub fn filled_context(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), filled_context(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn env() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env
+}
+
+/// Renders one sentence; the error names the variable that has no value.
+pub fn render_sentence(template: &str, ctx: &Value) -> Result<String, String> {
+    env()
+        .render_str(template, minijinja::Value::from(minijinja::value::Serde(ctx)))
+        .map_err(|e| match e.kind() {
+            minijinja::ErrorKind::UndefinedError => format!(
+                "sentence uses a value the case data does not have ({}); known values: `qujat check --list-data`",
+                e.detail().unwrap_or("undefined variable")
+            ),
+            _ => format!("sentence template: {e}"),
+        })
+}
+
+/// The variables a sentence uses, e.g. `{"applicant.full_name"}`.
+pub fn placeholders(template: &str) -> BTreeSet<String> {
+    let env = env();
+    env.template_from_str(template)
+        .map(|t| t.undeclared_variables(true).into_iter().collect())
+        .unwrap_or_default()
+}
+
+fn text(t: &CaseText, lang: Lang) -> Option<String> {
+    Some(t.get(lang).to_string())
+}
+
+fn name(n: Option<&Name>) -> NameView {
+    NameView {
+        latin: n.map(|n| n.latin.clone()),
+        cyrillic: n.and_then(|n| n.cyrillic.clone()),
+        display: n.map(|n| n.cyrillic.clone().unwrap_or_else(|| n.latin.clone())),
+    }
+}
+
+fn sex(s: Sex, lang: Lang) -> String {
+    match (s, lang) {
+        (Sex::Male, Lang::Ru) => "мужской",
+        (Sex::Female, Lang::Ru) => "женский",
+        (Sex::Male, Lang::Kk) => "ер",
+        (Sex::Female, Lang::Kk) => "әйел",
+    }
+    .to_string()
+}
+
+/// The view of a decided case in one language.
+pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
+    let c = &lc.case;
+    let a = &c.applicant;
+    let service = rules.services.get(&d.service);
+    let date = |x: chrono::NaiveDate| dates::long(x, lang);
+    let identity = c
+        .documents
+        .iter()
+        .find(|x| x.document.value.starts_with("identity-document"));
+    let full_name = [Some(&a.surname), Some(&a.given_name), a.patronymic.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|n| n.cyrillic.clone().unwrap_or_else(|| n.latin.clone()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let doc_name = |id: &String| {
+        service
+            .and_then(|s| s.documents.iter().find(|k| &k.id.value == id))
+            .map(|k| k.name.get(lang).to_string())
+            .unwrap_or_else(|| id.clone())
+    };
+    let mut v = View {
+        document_id: Some(c.id.value.clone()),
+        service: service.map(|s| s.title.get(lang).to_string()),
+        date: Some(date(c.date)),
+        addressee: c.addressee.as_ref().and_then(|t| text(t, lang)),
+        purpose: c.purpose.as_ref().and_then(|t| text(t, lang)),
+        institution: c
+            .institution
+            .as_ref()
+            .and_then(|n| rules.institutions.get(&n.value))
+            .map(|i| i.name.get(lang).to_string()),
+        office: c.office.as_ref().and_then(|t| text(t, lang)),
+        applicant: ApplicantView {
+            surname: name(Some(&a.surname)),
+            given_name: name(Some(&a.given_name)),
+            patronymic: name(a.patronymic.as_ref()),
+            identification: Some(
+                [
+                    Some(full_name.clone()),
+                    Some(date(a.birth_date)),
+                    a.iin.as_ref().map(|i| i.value.clone()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", "),
+            ),
+            full_name: Some(full_name),
+            birth_date: Some(date(a.birth_date)),
+            sex: Some(sex(a.sex, lang)),
+            citizenship: text(&a.citizenship, lang),
+            nationality: a.nationality.as_ref().and_then(|t| text(t, lang)),
+            arrival_country: a.arrival_country.as_ref().and_then(|t| text(t, lang)),
+            birth_place: text(&a.birth_place, lang),
+            birth_country: a.birth_country.as_ref().and_then(|t| text(t, lang)),
+            birth_region: a.birth_region.as_ref().and_then(|t| text(t, lang)),
+            birth_district: a.birth_district.as_ref().and_then(|t| text(t, lang)),
+            address: a.address.as_ref().and_then(|t| text(t, lang)),
+            iin: a.iin.as_ref().map(|i| i.value.clone()),
+        },
+        identity_document: DocumentView {
+            kind: identity
+                .and_then(|x| x.kind_name.as_ref())
+                .and_then(|t| text(t, lang)),
+            number: identity.and_then(|x| x.number.clone()),
+            issued: identity.and_then(|x| x.issued).map(date),
+            valid_until: identity.and_then(|x| x.valid_until).map(date),
+            country: identity
+                .and_then(|x| x.issuing_country.as_ref())
+                .and_then(|t| text(t, lang)),
+        },
+        staff: StaffView {
+            name: c.staff.as_ref().map(|s| s.name.clone()),
+            phone: c.staff.as_ref().map(|s| s.phone.clone()),
+        },
+        ..View::default()
+    };
+    match &d.outcome {
+        Outcome::CertificateIssued { iin, issued, .. } => {
+            v.iin = Some(iin.to_string());
+            v.issue_date = Some(date(*issued));
+        }
+        Outcome::Refused { grounds } => {
+            if let Some(s) = service {
+                v.refusal.grounds = s
+                    .grounds
+                    .iter()
+                    .filter(|g| grounds.contains(&g.id.value))
+                    .map(|g| g.text.get(lang).to_string())
+                    .collect();
+                v.refusal.reason = Some(v.refusal.grounds.join("; "));
+            }
+            v.issue_date = Some(date(d.date));
+        }
+        Outcome::RefusedAtIntake {
+            missing,
+            expired,
+            not_legalized,
+        } => {
+            v.intake.missing = missing
+                .iter()
+                .chain(expired)
+                .chain(not_legalized)
+                .map(doc_name)
+                .collect();
+        }
+        Outcome::Accepted { .. } => {}
+    }
+    for (param, change) in &c.correction {
+        let slot = match param {
+            CorrectionParam::Surname => &mut v.correction.surname,
+            CorrectionParam::GivenName => &mut v.correction.given_name,
+            CorrectionParam::Patronymic => &mut v.correction.patronymic,
+            CorrectionParam::BirthDate => &mut v.correction.birth_date,
+            CorrectionParam::BirthPlace => &mut v.correction.birth_place,
+            CorrectionParam::Citizenship => &mut v.correction.citizenship,
+            CorrectionParam::Sex => &mut v.correction.sex,
+            CorrectionParam::DocumentNumber => &mut v.correction.document_number,
+            CorrectionParam::DocumentIssued => &mut v.correction.document_issued,
+            CorrectionParam::DocumentValidUntil => &mut v.correction.document_valid_until,
+            CorrectionParam::DocumentCountry => &mut v.correction.document_country,
+        };
+        *slot = ChangeView {
+            current: text(&change.current, lang),
+            new: text(&change.new, lang),
+        };
+    }
+    v
+}
+
+pub fn to_json(v: &View) -> Value {
+    json(v)
+}

@@ -1,0 +1,355 @@
+//! Rendered PDFs: the seeds' wording verbatim in both languages, golden text
+//! snapshots, hostile strings, missing glyphs, determinism and the QR code.
+
+mod common;
+
+use common::{Scratch, assert_contains_all, pdf_text, project, root};
+use qujat::project::{Document, Error, Project};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn case_docs(p: &Project, case: &Path) -> BTreeMap<String, Vec<u8>> {
+    let (lc, d) = p.decide(case).unwrap_or_else(|e| panic!("{e}"));
+    let docs = p
+        .render_case(&lc, &d, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    by_name(docs.documents)
+}
+
+fn by_name(docs: Vec<Document>) -> BTreeMap<String, Vec<u8>> {
+    docs.into_iter()
+        .map(|d| (d.name.display().to_string(), d.pdf))
+        .collect()
+}
+
+/// Every blank form and every sample case, rendered once for this binary.
+fn everything() -> &'static BTreeMap<String, Vec<u8>> {
+    static ALL: std::sync::OnceLock<BTreeMap<String, Vec<u8>>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let p = project();
+        let mut all = by_name(p.render_blanks(None).unwrap_or_else(|e| panic!("{e}")));
+        for case in p.sample_cases() {
+            all.extend(case_docs(p, &case));
+        }
+        all
+    })
+}
+
+fn text_of(name: &str) -> String {
+    let all = everything();
+    let pdf = all
+        .get(name)
+        .unwrap_or_else(|| panic!("no document {name}; have {:?}", all.keys()));
+    pdf_text(pdf)
+}
+
+#[test]
+fn output_holds_every_form_blank_and_filled_in_both_languages() {
+    let names: Vec<&str> = everything().keys().map(String::as_str).collect();
+    for expected in [
+        "blank/iin-pilot-2024/pilot-application.kk.pdf",
+        "blank/iin-pilot-2024/pilot-application.ru.pdf",
+        "blank/iin-pilot-2024/pilot-certificate.pdf",
+        "blank/iin-pilot-2024/pilot-refusal-notice.pdf",
+        "blank/iin-foreigners/correction-application.kk.pdf",
+        "blank/iin-foreigners/correction-application.ru.pdf",
+        "blank/iin-foreigners/intake-receipt.kk.pdf",
+        "blank/iin-foreigners/intake-receipt.ru.pdf",
+        "cases/pilot-2024-0001/pilot-application.kk.pdf",
+        "cases/pilot-2024-0001/pilot-application.ru.pdf",
+        "cases/pilot-2024-0001/pilot-certificate.pdf",
+        "cases/pilot-2024-0002/pilot-refusal-notice.pdf",
+        "cases/iin-2024-0101/correction-application.ru.pdf",
+        "cases/iin-2024-0101/correction-application.kk.pdf",
+        "cases/iin-2024-0102/intake-receipt.ru.pdf",
+        "cases/iin-2024-0102/intake-receipt.kk.pdf",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "missing {expected}; have {names:?}"
+        );
+    }
+}
+
+#[test]
+fn pilot_application_carries_the_seeds_wording_in_both_languages() {
+    assert_contains_all(
+        "kk application",
+        &text_of("blank/iin-pilot-2024/pilot-application.kk.pdf"),
+        &[
+            "Өтініш",
+            "үшін жеке сәйкестендіру нөмірін беруді сұраймын.",
+            "Әкесінің аты (бар болған жағдайда) латын транскрипциясында",
+            "Жеке басын куәландыратын құжаттың қолданылу мерзімі",
+            "Ақпараттық жүйелерде заңмен қорғалатын құпиядан тұратын мәліметтерді пайдалануға келісемін.",
+            "(қолы, күні)",
+            "алгоритміне 1-қосымша",
+        ],
+    );
+    assert_contains_all(
+        "ru application",
+        &text_of("cases/pilot-2024-0001/pilot-application.ru.pdf"),
+        &[
+            "Заявление",
+            "Прошу присвоить мне индивидуальный идентификационный номер для открытия банковского счета.",
+            "Имя в латинской транскрипции ANNA MARIA",
+            "Фамилия в латинской транскрипции ERIKSSON",
+            "Дата рождения 12 августа 1974 года",
+            "Срок действия документа удостоверяющая личность 15 апреля 2029 года",
+            "(БИН 960340000514)",
+            "(подпись, дата)",
+        ],
+    );
+    assert_contains_all(
+        "kk filled dates",
+        &text_of("cases/pilot-2024-0001/pilot-application.kk.pdf"),
+        &["Туған күні 1974 жылғы 12 тамыз", "Жынысы әйел"],
+    );
+}
+
+#[test]
+fn certificate_is_bilingual_with_the_formed_iin() {
+    let t = text_of("cases/pilot-2024-0001/pilot-certificate.pdf");
+    let (_, d) = project()
+        .decide(&root().join("cases/pilot-certificate.yaml"))
+        .unwrap();
+    let qujat::decide::Outcome::CertificateIssued { iin, .. } = d.outcome else {
+        panic!()
+    };
+    assert_contains_all(
+        "certificate",
+        &t,
+        &[
+            "Тіркеу куәлігі",
+            "Регистрационное свидетельство",
+            &format!("Жеке сәйкестендіру нөмірі (ЖСН): {iin}"),
+            &format!("Индивидуальный идентификационный номер (ИИН): {iin}"),
+            "Берген мекеме ҚР Ішкі Істер министрлігі",
+            "Орган выдачи Министерство внутренних дел РК",
+            "Берілген кезі 2024 жылғы 4 маусым",
+            "Дата выдачи 4 июня 2024 года",
+            "Жеке басты куәландыратын құжатты ұсынған кезде жарамды",
+            "Действительно только при предъявлении документа, удостоверяющего личность",
+        ],
+    );
+}
+
+#[test]
+fn refusal_notice_gives_the_ground_in_both_languages() {
+    assert_contains_all(
+        "notice",
+        &text_of("cases/pilot-2024-0002/pilot-refusal-notice.pdf"),
+        &[
+            "Жеке сәйкестендіру нөмірін қалыптастырудан бас тарту туралы ХАБАРЛАМА",
+            "УВЕДОМЛЕНИЕ об отказе в формировании индивидуального идентификационного номера",
+            "Бас тарту себебі көрсетілетін қызметті алушыда бұрын тіркелген ЖСН анықтау",
+            "Причина отказа выявления у услугополучателя ранее зарегистрированного ИИН",
+        ],
+    );
+}
+
+#[test]
+fn receipt_names_exactly_the_missing_documents() {
+    let t = text_of("cases/iin-2024-0102/intake-receipt.ru.pdf");
+    assert_contains_all(
+        "receipt",
+        &t,
+        &[
+            "Расписка об отказе в приеме документов",
+            "Руководствуясь статьей 19 и пунктом 2 статьи 20 Закона Республики Казахстан \"О государственных услугах\"",
+            "Государственная корпорация (г. Алматы, ул. Толе би, 155) отказывает в приеме документов",
+            "Наименование отсутствующих документов:",
+            "1) нотариально удостоверенная доверенность, в случае обращения представителя услугополучателя",
+            "2) документ удостоверяющий личность",
+            "Настоящая расписка составлена в 2 экземплярах, по одному для каждой стороны.",
+            "14 ноября 2024 года",
+        ],
+    );
+    assert!(!t.contains("3)"), "only two documents are missing: {t}");
+    assert!(
+        !t.contains("перевод"),
+        "the translation is not required for a Latin passport: {t}"
+    );
+    let blank = text_of("blank/iin-foreigners/intake-receipt.ru.pdf");
+    assert_contains_all(
+        "blank receipt",
+        &blank,
+        &[
+            "(указать адрес)",
+            "1)",
+            "2)",
+            "3)",
+            "\"___\" _________ 20__ год.",
+        ],
+    );
+}
+
+#[test]
+fn correction_form_shows_only_the_changed_parameters() {
+    let t = text_of("cases/iin-2024-0101/correction-application.ru.pdf");
+    assert_contains_all(
+        "correction",
+        &t,
+        &[
+            "Прошу произвести корректировку установочных данных в национальных реестрах на",
+            "МЮЛЛЕР КЛАРА, 11 февраля 1985 года, 850211400021",
+            "(Ф.И.О. (при его наличии), дата рождения, ИИН)",
+            "Текущие сведения в базе данных МВД",
+            "1 Фамилия SCHMIDT MÜLLER",
+            "8 Номер документа C01X00T11 C01X00T47",
+            "*в таблице указывать только те параметры, которые необходимо откорректировать",
+        ],
+    );
+}
+
+/// Golden text snapshots under tests/golden: a change to a rule or label shows
+/// up in review as a readable diff. `UPDATE_GOLDEN=1 cargo test` rewrites them.
+#[test]
+fn golden_text_snapshots() {
+    let dir = root().join("tests/golden");
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = vec![];
+    for (name, pdf) in everything() {
+        let file = dir.join(name.replace('/', "__").replace(".pdf", ".txt"));
+        let text = pdf_text(pdf).replace(" ", "\n").replace("\n\n", "\n") + "\n";
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&file, &text).unwrap();
+        } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+            failures.push(file.display().to_string());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "text changed (review, then UPDATE_GOLDEN=1 cargo test): {failures:#?}"
+    );
+}
+
+#[test]
+fn hostile_names_print_literally() {
+    let s = Scratch::new("hostile");
+    let hostile = r#"#read("/x") *b* $x$ ] {{ purpose }} #panic()"#;
+    let case = s.path("cases/pilot-certificate.yaml");
+    let text = std::fs::read_to_string(&case).unwrap().replace(
+        r#"surname: { latin: "ERIKSSON", cyrillic: "ЭРИКССОН" }"#,
+        &format!("surname: {{ latin: '{hostile}', cyrillic: 'ӘҒҚҢӨҰҮҺІ әғқңөұүһі' }}"),
+    );
+    std::fs::write(&case, text).unwrap();
+    let p = Project::open(&s.dir).unwrap();
+    let docs = case_docs(&p, &case);
+    let t = pdf_text(&docs["cases/pilot-2024-0001/pilot-application.ru.pdf"]);
+    assert!(t.contains(hostile), "{t}");
+    assert!(t.contains("ӘҒҚҢӨҰҮҺІ әғқңөұүһі"), "{t}");
+    let t = pdf_text(&docs["cases/pilot-2024-0001/pilot-certificate.pdf"]);
+    assert!(t.contains(hostile), "{t}");
+}
+
+#[test]
+fn a_letter_the_font_lacks_fails_the_document() {
+    let s = Scratch::new("glyph");
+    let case = s.path("cases/pilot-certificate.yaml");
+    let text = std::fs::read_to_string(&case)
+        .unwrap()
+        .replace(r#"birth_place: "Stockholm""#, r#"birth_place: "東京""#);
+    std::fs::write(&case, text).unwrap();
+    let p = Project::open(&s.dir).unwrap();
+    let (lc, d) = p.decide(&case).unwrap();
+    match p.render_case(&lc, &d, None) {
+        Err(Error::Render(e)) => assert!(
+            e.message.contains("no glyph") && e.message.contains('東'),
+            "{e}"
+        ),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("rendered a document with a missing glyph"),
+    }
+}
+
+#[test]
+fn same_input_gives_the_same_bytes_and_documents_differ_in_id() {
+    let p = project();
+    let case = root().join("cases/pilot-certificate.yaml");
+    let a = case_docs(p, &case);
+    let b = case_docs(&Project::open(&root()).unwrap(), &case);
+    assert_eq!(a, b);
+    let id = |pdf: &[u8]| {
+        lopdf::Document::load_mem(pdf)
+            .unwrap()
+            .trailer
+            .get(b"ID")
+            .unwrap()
+            .clone()
+    };
+    assert_ne!(
+        id(&a["cases/pilot-2024-0001/pilot-application.ru.pdf"]),
+        id(&a["cases/pilot-2024-0001/pilot-application.kk.pdf"])
+    );
+}
+
+#[test]
+fn pdf_metadata_has_title_language_and_keywords() {
+    let pdf = &everything()["cases/pilot-2024-0001/pilot-application.kk.pdf"];
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|r| r.as_reference())
+        .unwrap();
+    let info = doc.get_dictionary(info).unwrap();
+    let s = |k: &[u8]| lopdf::decode_text_string(info.get(k).unwrap()).unwrap();
+    assert_eq!(s(b"Title"), "Өтініш");
+    assert!(
+        s(b"Keywords").contains("pilot-application"),
+        "{}",
+        s(b"Keywords")
+    );
+    let catalog = doc.catalog().unwrap();
+    assert_eq!(
+        lopdf::decode_text_string(catalog.get(b"Lang").unwrap()).unwrap(),
+        "kk"
+    );
+}
+
+/// The refusal notice's QR code must scan from a 200-dpi rendering.
+/// Needs poppler-utils and zbar-tools (.ci/run installs them).
+#[test]
+fn refusal_notice_qr_code_scans_at_200_dpi() {
+    let dir = std::env::temp_dir().join(format!("qujat-qr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("notice.pdf");
+    std::fs::write(
+        &pdf,
+        &everything()["cases/pilot-2024-0002/pilot-refusal-notice.pdf"],
+    )
+    .unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("{cmd}: {e} (install poppler-utils and zbar-tools; .ci/run does)")
+            });
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            dir.join("page").to_str().unwrap(),
+        ],
+    );
+    let scanned = run(
+        "zbarimg",
+        &["--quiet", "--raw", dir.join("page.png").to_str().unwrap()],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(scanned.starts_with("qujat;id=pilot-2024-0002-pilot-refusal-notice;kind=pilot-refusal-notice;date=2024-09-10;sha256="), "{scanned:?}");
+    assert_eq!(
+        scanned.trim().rsplit('=').next().unwrap().len(),
+        64,
+        "{scanned:?}"
+    );
+}
