@@ -179,10 +179,11 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
         ),
         cite: s.cite.clone(),
     }];
-    let outcome = intake(rules, s, case, &mut reasons)
-        .or_else(|| grounds(s, case, &mut reasons))
-        .map(Ok)
-        .unwrap_or_else(|| result(rules, s, case, &mut reasons).map_err(|d| fail(d)))?;
+    let outcome =
+        match intake(rules, s, case, &mut reasons).or_else(|| grounds(s, case, &mut reasons)) {
+            Some(o) => o,
+            None => result(rules, s, lc, &mut reasons).map_err(fail)?,
+        };
     Ok(Decision {
         service: s.id.value.clone(),
         request: request.id.value.clone(),
@@ -352,9 +353,10 @@ fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcom
 fn result(
     rules: &Rules,
     s: &Service,
-    case: &Case,
+    lc: &LoadedCase,
     reasons: &mut Vec<Reason>,
 ) -> Result<Outcome, Diagnostic> {
+    let case = &lc.case;
     let start = if s.term.application_day_counted {
         case.date.pred_opt().unwrap_or(case.date)
     } else {
@@ -384,7 +386,7 @@ fn result(
     let a = &case.applicant;
     let iin = iin::form(a.birth_date, a.sex, done.iin_serial).map_err(|e| {
         Diagnostic::error(
-            std::path::Path::new("case"),
+            &lc.path,
             1,
             1,
             format!("cannot form an IIN from serial {}: {e}", done.iin_serial),

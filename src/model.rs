@@ -312,7 +312,7 @@ pub enum Block {
     /// A centred bold line.
     Heading(Text),
     /// A label followed by the case value (or a line to fill in).
-    Field(Field),
+    Field(Box<Field>),
     /// Several fields on one line.
     Row(Vec<Field>),
     /// A sentence; a minijinja template over the case data.

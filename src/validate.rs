@@ -422,7 +422,24 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
             }
             Block::Paragraph(t) | Block::Line(t) => {
                 for lang in Lang::ALL {
-                    if let Err(msg) = view::render_sentence(t.get(lang), &view::blank_context()) {
+                    // Rendering catches syntax errors; the variable check also
+                    // covers branches a blank form does not take.
+                    let unknown: Vec<String> = view::placeholders(t.get(lang))
+                        .into_iter()
+                        .filter(|v| {
+                            !paths.contains(v)
+                                && !paths.iter().any(|p| p.starts_with(&format!("{v}.")))
+                        })
+                        .collect();
+                    let problem = if unknown.is_empty() {
+                        view::render_sentence(t.get(lang), &view::blank_context()).err()
+                    } else {
+                        Some(format!(
+                            "sentence uses a value the case data does not have: {} (see `qujat check --list-data`)",
+                            unknown.join(", ")
+                        ))
+                    };
+                    if let Some(msg) = problem {
                         c.at(file, t.spanned(lang), msg, format!("{at}.paragraph.{lang}"));
                     }
                 }

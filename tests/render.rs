@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Scratch, assert_contains_all, pdf_text, project, root};
+use common::{Scratch, assert_contains_all, pdf_lines, pdf_text, project, root};
 use qujat::project::{Document, Error, Project};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -211,7 +211,7 @@ fn golden_text_snapshots() {
     let mut failures = vec![];
     for (name, pdf) in everything() {
         let file = dir.join(name.replace('/', "__").replace(".pdf", ".txt"));
-        let text = pdf_text(pdf).replace(" ", "\n").replace("\n\n", "\n") + "\n";
+        let text = pdf_lines(pdf);
         if update {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&file, &text).unwrap();

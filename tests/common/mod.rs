@@ -29,6 +29,24 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text of a PDF line by line as lopdf extracts it (deterministic for the same
+/// PDF), trimmed, without empty lines: the form of the golden snapshots.
+pub fn pdf_lines(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("qujat wrote an unreadable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("no text in PDF");
+    let mut out: String = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// Asserts every phrase occurs in the text, reporting all that do not.
 pub fn assert_contains_all(what: &str, text: &str, phrases: &[&str]) {
     let missing: Vec<&&str> = phrases.iter().filter(|p| !text.contains(**p)).collect();
