@@ -22,23 +22,28 @@ fn main() {
     let case = root.join("cases/pilot-certificate.yaml");
     let renderer = project.renderer().unwrap_or_else(|e| panic!("{e}"));
 
+    let form = &project.rules.forms["pilot-certificate"];
+    // Decided case → views per language → the certificate's page data.
+    let compose = |lc: &qujat::case::LoadedCase, d: &qujat::decide::Decision| {
+        let views = Lang::ALL
+            .into_iter()
+            .map(|l| (l, view::to_json(&view::of_case(&project.rules, lc, d, l))))
+            .collect();
+        Composer {
+            form,
+            file: Path::new("forms/pilot-certificate.yaml"),
+            langs: Lang::ALL.to_vec(),
+        }
+        .compose(&Fill::Case {
+            id: &lc.case.id.value,
+            views,
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+
     // Warm up caches and fonts once; the measurements below repeat steady state.
     let (lc, d) = project.decide(&case).unwrap_or_else(|e| panic!("{e}"));
-    let form = &project.rules.forms["pilot-certificate"];
-    let views = Lang::ALL
-        .into_iter()
-        .map(|l| (l, view::to_json(&view::of_case(&project.rules, &lc, &d, l))))
-        .collect();
-    let page = Composer {
-        form,
-        file: Path::new("forms/pilot-certificate.yaml"),
-        langs: Lang::ALL.to_vec(),
-    }
-    .compose(&Fill::Case {
-        id: &lc.case.id.value,
-        views,
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
+    let page = compose(&lc, &d);
     let data = serde_json::to_vec(&page).unwrap();
     let qr = qr_svg("qujat;bench").unwrap();
     let date = d.date;
@@ -59,20 +64,7 @@ fn main() {
     let t = Instant::now();
     for _ in 0..n {
         let (lc, d) = project.decide(&case).unwrap();
-        let views = Lang::ALL
-            .into_iter()
-            .map(|l| (l, view::to_json(&view::of_case(&project.rules, &lc, &d, l))))
-            .collect();
-        let page = Composer {
-            form,
-            file: Path::new("forms/pilot-certificate.yaml"),
-            langs: Lang::ALL.to_vec(),
-        }
-        .compose(&Fill::Case {
-            id: &lc.case.id.value,
-            views,
-        })
-        .unwrap();
+        let page = compose(&lc, &d);
         std::hint::black_box(renderer.render(&page, d.date).unwrap());
     }
     let end_to_end = t.elapsed().as_secs_f64() / n as f64;

@@ -94,12 +94,7 @@ impl Project {
 
     fn form(&self, id: &str) -> Option<(&Form, PathBuf)> {
         let form = self.rules.forms.get(id)?;
-        let file = self
-            .rules
-            .files
-            .get(&format!("form:{id}"))
-            .cloned()
-            .unwrap_or_default();
+        let file = self.rules.form_files.get(id).cloned().unwrap_or_default();
         Some((form, file))
     }
 
@@ -126,14 +121,7 @@ impl Project {
     pub fn render_blanks(&self, only: Option<Lang>) -> Result<Vec<Document>, Error> {
         let mut docs = vec![];
         for (id, form) in &self.rules.forms {
-            let (_, file) = self.form(id).ok_or_else(|| {
-                Error::Render(RenderError {
-                    file: PathBuf::from("forms"),
-                    line: 1,
-                    column: 1,
-                    message: format!("form {id} vanished"),
-                })
-            })?;
+            let file = self.rules.form_files.get(id).cloned().unwrap_or_default();
             let date = self
                 .rules
                 .acts
@@ -276,8 +264,8 @@ pub fn translations(p: &Project) -> Vec<String> {
     for (id, s) in &p.rules.services {
         let file = p
             .rules
-            .files
-            .get(&format!("service:{id}"))
+            .service_files
+            .get(id)
             .map(|f| f.display().to_string())
             .unwrap_or_default();
         push(&file, &s.title);
@@ -309,8 +297,8 @@ pub fn translations(p: &Project) -> Vec<String> {
     for (id, f) in &p.rules.forms {
         let file = p
             .rules
-            .files
-            .get(&format!("form:{id}"))
+            .form_files
+            .get(id)
             .map(|f| f.display().to_string())
             .unwrap_or_default();
         push(&file, &f.title);

@@ -167,7 +167,7 @@ impl Renderer {
         let doc = warned
             .output
             .map_err(|errs| self.first_error(&world, &errs))?;
-        check_glyphs(&doc)?;
+        check_glyphs(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
         let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .ok_or_else(|| plain(format!("date {date} out of range")))?;
         let options = PdfOptions {

@@ -22,8 +22,10 @@ pub struct Rules {
     pub conventions: BTreeMap<String, Convention>,
     pub calendar: Calendar,
     pub forms: BTreeMap<String, Form>,
-    /// The file each service and form was read from.
-    pub files: BTreeMap<String, PathBuf>,
+    /// The file each service was read from, by service id.
+    pub service_files: BTreeMap<String, PathBuf>,
+    /// The file each form was read from, by form id.
+    pub form_files: BTreeMap<String, PathBuf>,
     pub sources: Sources,
     /// Problems that do not stop the pipeline (e.g. untraceable wording).
     pub warnings: Vec<Diagnostic>,
@@ -102,7 +104,8 @@ impl Checker {
 
 pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics> {
     let mut c = Checker { errors: vec![] };
-    let mut files = BTreeMap::new();
+    let mut service_files = BTreeMap::new();
+    let mut form_files = BTreeMap::new();
 
     let mut acts = BTreeMap::new();
     for (file, f) in &raw.acts {
@@ -168,7 +171,7 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
         raw.forms.iter().map(|(_, f)| (&f.id, "id".to_string())),
     );
     for (file, f) in &raw.forms {
-        files.insert(format!("form:{}", f.id.value), file.clone());
+        form_files.insert(f.id.value.clone(), file.clone());
         forms.insert(f.id.value.clone(), f.clone());
     }
     let form_ids: BTreeSet<&str> = forms.keys().map(String::as_str).collect();
@@ -184,7 +187,7 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             &form_ids,
             &forms,
         );
-        files.insert(format!("service:{}", s.id.value), file.clone());
+        service_files.insert(s.id.value.clone(), file.clone());
         services.insert(s.id.value.clone(), s.clone());
     }
     let service_ids: BTreeSet<&str> = services.keys().map(String::as_str).collect();
@@ -221,7 +224,8 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             conventions,
             calendar,
             forms,
-            files,
+            service_files,
+            form_files,
             sources,
             warnings: vec![],
         }),
