@@ -259,15 +259,42 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The QR code as SVG, at least 200 px so it scans from a 200-dpi print.
+/// The QR code as a compact SVG: one path of horizontal runs of dark modules,
+/// with the standard 4-module quiet zone. (The qrcode crate's own SVG writer
+/// emits one rectangle per module and took longer than the whole Typst compile.)
 pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
+    use std::fmt::Write;
     let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| plain(format!("QR code: {e}")))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color>()
-        .quiet_zone(true)
-        .min_dimensions(200, 200)
-        .build())
+    let width = code.width();
+    let dark = code.to_colors();
+    const QUIET: usize = 4;
+    let size = width + 2 * QUIET;
+    let mut path = String::new();
+    for (y, row) in dark.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            if row[x] == qrcode::Color::Dark {
+                let start = x;
+                while x < width && row[x] == qrcode::Color::Dark {
+                    x += 1;
+                }
+                let _ = write!(
+                    path,
+                    "M{} {}h{}v1h-{}z",
+                    start + QUIET,
+                    y + QUIET,
+                    x - start,
+                    x - start
+                );
+            } else {
+                x += 1;
+            }
+        }
+    }
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+    ))
 }
 
 /// Typst substitutes glyph 0 (and, with fallback on, silently another font)
