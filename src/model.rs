@@ -75,6 +75,9 @@ pub struct Service {
     pub max_service_minutes: Option<CitedNumber>,
     #[serde(default)]
     pub fee: Option<Fee>,
+    /// Working hours of the provider and channels, as the act words them.
+    #[serde(default)]
+    pub schedules: Vec<Schedule>,
     pub documents: Vec<DocumentKind>,
     pub requirements: Vec<Requirement>,
     #[serde(default)]
@@ -131,6 +134,14 @@ pub struct Term {
 #[serde(deny_unknown_fields)]
 pub struct Fee {
     pub free: bool,
+    pub text: Text,
+    pub cite: Citation,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    pub id: String,
     pub text: Text,
     pub cite: Citation,
 }

@@ -284,6 +284,9 @@ pub fn translations(p: &Project) -> Vec<String> {
         for g in &s.grounds {
             push(&file, &g.text);
         }
+        for x in &s.schedules {
+            push(&file, &x.text);
+        }
         for a in &s.appeals {
             push(&file, &a.text);
         }

@@ -287,6 +287,21 @@ fn check_service(
     for (i, d) in s.documents.iter().enumerate() {
         c.text(file, &d.name, &format!("documents[{i}].name"));
     }
+    c.text(file, &s.provider.text, "provider.text");
+    c.text(file, &s.term.text, "term.text");
+    c.text(file, &s.intake_refusal.text, "intake_refusal.text");
+    for (i, x) in s.channels.iter().enumerate() {
+        c.text(file, &x.name, &format!("channels[{i}].name"));
+    }
+    for (i, x) in s.requests.iter().enumerate() {
+        c.text(file, &x.name, &format!("requests[{i}].name"));
+    }
+    for (i, x) in s.schedules.iter().enumerate() {
+        c.text(file, &x.text, &format!("schedules[{i}].text"));
+    }
+    for (i, x) in s.appeals.iter().enumerate() {
+        c.text(file, &x.text, &format!("appeals[{i}].text"));
+    }
     for (i, r) in s.requirements.iter().enumerate() {
         c.known(
             file,

@@ -95,10 +95,18 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
         "      value: issue_dat",
     );
     s.edit("forms/intake-receipt.yaml", "{{ office }}", "{{ ofice }}");
+    let text = std::fs::read_to_string(s.path("rules/services/iin-foreigners.yaml")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("power-of-atorney"))
+        .unwrap()
+        + 1;
     let errs = errors(&s);
     assert_error(
         &errs,
-        "rules/services/iin-foreigners.yaml:126:21: unknown document `power-of-atorney`",
+        &format!(
+            "rules/services/iin-foreigners.yaml:{line}:21: unknown document `power-of-atorney`"
+        ),
     );
     assert_error(&errs, "forms/pilot-certificate.yaml:");
     assert_error(&errs, "unknown case data `issue_dat`");
@@ -115,4 +123,15 @@ fn unknown_condition_is_an_error() {
         "when: applicant-is-tall",
     );
     assert_error(&errors(&s), "rules/services/iin-pilot-2024.yaml:");
+}
+
+#[test]
+fn empty_text_is_an_error_at_its_line() {
+    let s = Scratch::new("empty");
+    s.edit(
+        "rules/services/iin-pilot-2024.yaml",
+        "      kk: \"көрсетілетін қызметті алушыда бұрын тіркелген ЖСН анықтау\"",
+        "      kk: \" \"",
+    );
+    assert_error(&errors(&s), "the Kazakh text is empty");
 }
