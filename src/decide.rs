@@ -199,19 +199,19 @@ fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -
     format!("unknown {what} `{got}` (known: {})", known.join(", "))
 }
 
-fn holds(cond: Condition, case: &Case) -> bool {
+fn holds(cond: Condition, s: &Service, case: &Case) -> bool {
     match cond {
         Condition::Representative => case.representative.is_some(),
         Condition::IdentityDocumentNotInLatinOrCyrillic => case
             .documents
             .iter()
-            .filter(|d| d.document.value.starts_with("identity-document"))
+            .filter(|d| s.is_identity(&d.document.value))
             .any(|d| {
                 !d.scripts.is_empty()
                     && !d
                         .scripts
                         .iter()
-                        .any(|s| matches!(s, Script::Latin | Script::Cyrillic))
+                        .any(|x| matches!(x, Script::Latin | Script::Cyrillic))
             }),
     }
 }
@@ -232,7 +232,7 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
     let (mut missing, mut expired, mut not_legalized) = (vec![], vec![], vec![]);
     for need in &req.documents {
         if let Some(cond) = &need.when {
-            if !holds(cond.value, case) {
+            if !holds(cond.value, s, case) {
                 continue;
             }
             reasons.push(Reason {

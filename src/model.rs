@@ -154,6 +154,11 @@ pub struct DocumentKind {
     /// The document has a validity period: an expired one is refused at intake.
     #[serde(default)]
     pub expires: bool,
+    /// The applicant's identity document (or its copy): the forms take the
+    /// document data from it, and its scripts decide whether a translation
+    /// is needed.
+    #[serde(default)]
+    pub identity: bool,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -279,6 +284,15 @@ pub struct Party {
     pub until: Option<NaiveDate>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+impl Service {
+    /// Whether a document id of this service is the identity document.
+    pub fn is_identity(&self, document: &str) -> bool {
+        self.documents
+            .iter()
+            .any(|d| d.identity && d.id.value == document)
+    }
 }
 
 impl Convention {

@@ -241,7 +241,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
     let identity = c
         .documents
         .iter()
-        .find(|x| x.document.value.starts_with("identity-document"));
+        .find(|x| service.is_some_and(|s| s.is_identity(&x.document.value)));
     let full_name = [Some(&a.surname), Some(&a.given_name), a.patronymic.as_ref()]
         .into_iter()
         .flatten()
