@@ -149,6 +149,15 @@ impl Composer<'_> {
     }
 
     pub fn compose(&self, fill: &Fill) -> Result<Page, Diagnostic> {
+        // The context sentences are rendered with, built once per language.
+        let contexts: BTreeMap<Lang, Value> = self
+            .langs
+            .iter()
+            .map(|&l| match fill {
+                Fill::Blank => (l, view::blank_context()),
+                Fill::Case { views, .. } => (l, view::filled_context(&views[&l])),
+            })
+            .collect();
         let mut blocks = vec![];
         for b in &self.form.blocks {
             blocks.push(match b {
@@ -164,11 +173,7 @@ impl Composer<'_> {
                 Block::Paragraph(t) | Block::Line(t) => {
                     let mut per = Per::new();
                     for &l in &self.langs {
-                        let ctx = match fill {
-                            Fill::Blank => view::blank_context(),
-                            Fill::Case { views, .. } => view::filled_context(&views[&l]),
-                        };
-                        let s = view::render_sentence(t.get(l), &ctx)
+                        let s = view::render_sentence(t.get(l), &contexts[&l])
                             .map_err(|m| self.err(t.spanned(l), m))?;
                         per.insert(l, s);
                     }

@@ -8,15 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
@@ -28,7 +21,6 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn error(file: &Path, line: u32, column: u32, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity: Severity::Error,
             file: file.to_path_buf(),
             line,
             column,
@@ -42,19 +34,14 @@ impl Diagnostic {
         self
     }
 
-    pub fn warning(mut self) -> Self {
-        self.severity = Severity::Warning;
-        self
-    }
-
     /// Renders with a source excerpt when the file's text is known.
     pub fn render(&self, sources: &Sources) -> String {
         let mut out = String::new();
-        let kind = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        out.push_str(&format!("{kind}: {}\n", self.message));
+        out.push_str(&format!(
+            "error: {}
+",
+            self.message
+        ));
         out.push_str(&format!(
             "  --> {}:{}:{}\n",
             self.file.display(),
@@ -116,19 +103,9 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
-    }
-
     pub fn render(&self) -> String {
         let mut out: String = self.items.iter().map(|d| d.render(&self.sources)).collect();
-        let errors = self
-            .items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        let warnings = self.items.len() - errors;
-        out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
+        out.push_str(&format!("{} error(s)\n", self.items.len()));
         out
     }
 }

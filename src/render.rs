@@ -70,7 +70,6 @@ fn plain(message: impl Into<String>) -> RenderError {
 /// A finished document.
 pub struct Rendered {
     pub pdf: Vec<u8>,
-    pub pages: usize,
     /// What the QR code says (also the SHA-256 of the page data).
     pub qr_payload: String,
 }
@@ -140,12 +139,8 @@ impl Renderer {
             page.id, page.form, date
         );
         let qr = qr_svg(&qr_payload)?;
-        let (pdf, pages) = self.compile_pdf(data, qr, &page.id, date)?;
-        Ok(Rendered {
-            pdf,
-            pages,
-            qr_payload,
-        })
+        let pdf = self.compile_pdf(data, qr, &page.id, date)?;
+        Ok(Rendered { pdf, qr_payload })
     }
 
     /// The Typst part alone: compile prepared page data and export the PDF.
@@ -156,7 +151,7 @@ impl Renderer {
         qr_svg: String,
         ident: &str,
         date: NaiveDate,
-    ) -> Result<(Vec<u8>, usize), RenderError> {
+    ) -> Result<Vec<u8>, RenderError> {
         let qr = qr_svg;
         let world = DocWorld {
             r: self,
@@ -179,7 +174,7 @@ impl Renderer {
         // Memoised layouts of earlier documents are not reused; without this a
         // batch grows by about 0.8 MB per document.
         comemo::evict(10);
-        Ok((pdf, doc.pages().len()))
+        Ok(pdf)
     }
 
     fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {

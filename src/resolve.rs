@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate};
 use std::fmt;
 
 /// An act applied to a date, with what is and is not established about it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct AppliedAct {
     pub id: String,
     pub number: Option<String>,

@@ -27,8 +27,6 @@ pub struct Rules {
     /// The file each form was read from, by form id.
     pub form_files: BTreeMap<String, PathBuf>,
     pub sources: Sources,
-    /// Problems that do not stop the pipeline (e.g. untraceable wording).
-    pub warnings: Vec<Diagnostic>,
 }
 
 struct Checker {
@@ -227,7 +225,6 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             service_files,
             form_files,
             sources,
-            warnings: vec![],
         }),
         _ => Err(Diagnostics {
             items: c.errors,

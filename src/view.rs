@@ -210,8 +210,8 @@ pub fn placeholders(template: &str) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn text(t: &CaseText, lang: Lang) -> Option<String> {
-    Some(t.get(lang).to_string())
+fn text(t: &CaseText, lang: Lang) -> String {
+    t.get(lang).to_string()
 }
 
 fn name(n: Option<&Name>) -> NameView {
@@ -258,14 +258,14 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         document_id: Some(c.id.value.clone()),
         service: service.map(|s| s.title.get(lang).to_string()),
         date: Some(date(c.date)),
-        addressee: c.addressee.as_ref().and_then(|t| text(t, lang)),
-        purpose: c.purpose.as_ref().and_then(|t| text(t, lang)),
+        addressee: c.addressee.as_ref().map(|t| text(t, lang)),
+        purpose: c.purpose.as_ref().map(|t| text(t, lang)),
         institution: c
             .institution
             .as_ref()
             .and_then(|n| rules.institutions.get(&n.value))
             .map(|i| i.name.get(lang).to_string()),
-        office: c.office.as_ref().and_then(|t| text(t, lang)),
+        office: c.office.as_ref().map(|t| text(t, lang)),
         applicant: ApplicantView {
             surname: name(Some(&a.surname)),
             given_name: name(Some(&a.given_name)),
@@ -284,26 +284,26 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             full_name: Some(full_name),
             birth_date: Some(date(a.birth_date)),
             sex: Some(sex(a.sex, lang)),
-            citizenship: text(&a.citizenship, lang),
-            nationality: a.nationality.as_ref().and_then(|t| text(t, lang)),
-            arrival_country: a.arrival_country.as_ref().and_then(|t| text(t, lang)),
-            birth_place: text(&a.birth_place, lang),
-            birth_country: a.birth_country.as_ref().and_then(|t| text(t, lang)),
-            birth_region: a.birth_region.as_ref().and_then(|t| text(t, lang)),
-            birth_district: a.birth_district.as_ref().and_then(|t| text(t, lang)),
-            address: a.address.as_ref().and_then(|t| text(t, lang)),
+            citizenship: Some(text(&a.citizenship, lang)),
+            nationality: a.nationality.as_ref().map(|t| text(t, lang)),
+            arrival_country: a.arrival_country.as_ref().map(|t| text(t, lang)),
+            birth_place: Some(text(&a.birth_place, lang)),
+            birth_country: a.birth_country.as_ref().map(|t| text(t, lang)),
+            birth_region: a.birth_region.as_ref().map(|t| text(t, lang)),
+            birth_district: a.birth_district.as_ref().map(|t| text(t, lang)),
+            address: a.address.as_ref().map(|t| text(t, lang)),
             iin: a.iin.as_ref().map(|i| i.value.clone()),
         },
         identity_document: DocumentView {
             kind: identity
                 .and_then(|x| x.kind_name.as_ref())
-                .and_then(|t| text(t, lang)),
+                .map(|t| text(t, lang)),
             number: identity.and_then(|x| x.number.clone()),
             issued: identity.and_then(|x| x.issued).map(date),
             valid_until: identity.and_then(|x| x.valid_until).map(date),
             country: identity
                 .and_then(|x| x.issuing_country.as_ref())
-                .and_then(|t| text(t, lang)),
+                .map(|t| text(t, lang)),
         },
         staff: StaffView {
             name: c.staff.as_ref().map(|s| s.name.clone()),
@@ -357,8 +357,8 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             CorrectionParam::DocumentCountry => &mut v.correction.document_country,
         };
         *slot = ChangeView {
-            current: text(&change.current, lang),
-            new: text(&change.new, lang),
+            current: Some(text(&change.current, lang)),
+            new: Some(text(&change.new, lang)),
         };
     }
     v
