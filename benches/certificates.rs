@@ -42,7 +42,9 @@ fn main() {
     };
 
     // Warm up caches and fonts once; the measurements below repeat steady state.
-    let (lc, d) = project.decide(&case).unwrap_or_else(|e| panic!("{e}"));
+    let (lc, d) = project
+        .decide(&case, None)
+        .unwrap_or_else(|e| panic!("{e}"));
     let page = compose(&lc, &d);
     let data = serde_json::to_vec(&page).unwrap();
     let date = d.date;
@@ -68,7 +70,7 @@ fn main() {
     // certificate and render it, as `qujat render` does for this document.
     let t = Instant::now();
     for _ in 0..n {
-        let (lc, d) = project.decide(&case).unwrap();
+        let (lc, d) = project.decide(&case, None).unwrap();
         let page = compose(&lc, &d);
         std::hint::black_box(renderer.render(&page, d.date).unwrap());
     }
@@ -83,7 +85,7 @@ fn main() {
         t.elapsed().as_secs_f64() / n as f64
     };
     let t_decide = stage(&|| {
-        std::hint::black_box(project.decide(&case).unwrap());
+        std::hint::black_box(project.decide(&case, None).unwrap());
     });
     let t_compose = stage(&|| {
         std::hint::black_box(compose(&lc, &d));

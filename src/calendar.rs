@@ -267,6 +267,25 @@ impl Calendar {
         }
         Ok(d)
     }
+
+    /// The `n`-th working day before `end`: "3 working days before the term
+    /// ends" counts back over working days only, `end` itself not counted.
+    pub fn sub_working_days(&self, end: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        if !self.covers(end.year()) {
+            return Err(CalendarError::YearNotCovered { year: end.year() });
+        }
+        let mut d = end;
+        let mut left = n;
+        while left > 0 {
+            d = d.pred_opt().ok_or(CalendarError::YearNotCovered {
+                year: d.year().saturating_sub(1),
+            })?;
+            if self.is_working_day(d)? {
+                left -= 1;
+            }
+        }
+        Ok(d)
+    }
 }
 
 /// The dates of recurring days that apply in `year`.

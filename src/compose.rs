@@ -7,7 +7,7 @@
 //! form's line, never an empty field.
 
 use crate::diag::Diagnostic;
-use crate::model::{Block, Field, Form, Layout, Ref};
+use crate::model::{Block, ChoiceBlock, Field, Form, Layout, RecordsBlock, Ref};
 use crate::text::{Lang, Text};
 use crate::view;
 use serde::Serialize;
@@ -72,6 +72,22 @@ pub enum PageBlock {
     Qr {
         caption: Option<Per>,
     },
+    Choice {
+        label: Per,
+        options: Vec<PageOption>,
+    },
+    Records {
+        label: Per,
+        columns: Vec<Per>,
+        rows: Vec<Vec<Per>>,
+        blank_rows: u32,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageOption {
+    pub label: Per,
+    pub ticked: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -145,6 +161,109 @@ impl Composer<'_> {
             value: self.value(fill, &f.value, f.optional)?,
             after: f.after.as_ref().map(|a| self.per(a)),
             hint: f.hint.as_ref().map(|h| self.per(h)),
+        })
+    }
+
+    /// Ticks the options the case names; the value is an option id (a list
+    /// of ids with `multiple`), the same in every language.
+    fn choice(&self, fill: &Fill, ch: &ChoiceBlock) -> Result<PageBlock, Diagnostic> {
+        let mut ticked: Vec<String> = vec![];
+        if let Fill::Case { views, .. } = fill {
+            let v = self
+                .langs
+                .first()
+                .and_then(|l| views.get(l))
+                .and_then(|v| view::lookup(v, &ch.value.value));
+            ticked = match v {
+                Some(Value::String(s)) => vec![s.clone()],
+                Some(Value::Array(a)) if ch.multiple => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect(),
+                Some(Value::Bool(b)) => vec![b.to_string()],
+                _ => vec![],
+            };
+            if ticked.is_empty() && !ch.optional {
+                return Err(self.err(
+                    &ch.value,
+                    format!(
+                        "form `{}` asks `{}`, but the case has no answer (mark the choice `optional: true` if the law allows none)",
+                        self.form.id.value, ch.value.value
+                    ),
+                ));
+            }
+            if let Some(bad) = ticked
+                .iter()
+                .find(|t| !ch.options.iter().any(|o| &o.id.value == *t))
+            {
+                let ids: Vec<&str> = ch.options.iter().map(|o| o.id.value.as_str()).collect();
+                return Err(self.err(
+                    &ch.value,
+                    format!(
+                        "the case answers `{}` with `{bad}`, which is not an option of the form ({})",
+                        ch.value.value,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(PageBlock::Choice {
+            label: self.per(&ch.label),
+            options: ch
+                .options
+                .iter()
+                .map(|o| PageOption {
+                    label: self.per(&o.label),
+                    ticked: ticked.contains(&o.id.value),
+                })
+                .collect(),
+        })
+    }
+
+    /// One table row per item of a list in the case data.
+    fn records(&self, fill: &Fill, r: &RecordsBlock) -> Result<PageBlock, Diagnostic> {
+        let mut rows = vec![];
+        if let Fill::Case { views, .. } = fill {
+            let per_lang: BTreeMap<Lang, Vec<Value>> = self
+                .langs
+                .iter()
+                .map(|&l| {
+                    let items = views
+                        .get(&l)
+                        .and_then(|v| view::lookup(v, &r.items.value))
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    (l, items)
+                })
+                .collect();
+            let n = per_lang.values().map(Vec::len).max().unwrap_or(0);
+            for i in 0..n {
+                let mut row = vec![];
+                for c in &r.columns {
+                    let mut cell = Per::new();
+                    for (&l, items) in &per_lang {
+                        let s = match items.get(i).and_then(|x| x.get(&c.value.value)) {
+                            Some(Value::String(s)) => s.clone(),
+                            Some(Value::Number(n)) => n.to_string(),
+                            _ => "—".to_string(),
+                        };
+                        cell.insert(l, s);
+                    }
+                    row.push(cell);
+                }
+                rows.push(row);
+            }
+        }
+        Ok(PageBlock::Records {
+            label: self.per(&r.label),
+            columns: r.columns.iter().map(|c| self.per(&c.label)).collect(),
+            rows,
+            blank_rows: if matches!(fill, Fill::Blank) {
+                r.blank_rows
+            } else {
+                0
+            },
         })
     }
 
@@ -266,6 +385,8 @@ impl Composer<'_> {
                 Block::Qr(q) => PageBlock::Qr {
                     caption: q.caption.as_ref().map(|c| self.per(c)),
                 },
+                Block::Choice(ch) => self.choice(fill, ch)?,
+                Block::Records(r) => self.records(fill, r)?,
             });
         }
         let (id, blank) = match fill {

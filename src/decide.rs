@@ -5,11 +5,11 @@
 //! the grounds for refusal the operator recorded, then the result. Every step
 //! that shaped the outcome is kept as a [`Reason`] with its citation.
 
-use crate::case::{Case, LegalizationKind, LoadedCase, Script};
+use crate::case::{Case, LegalizationKind, LoadedCase, Script, age};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::iin::{self, Iin};
-use crate::model::{Condition, Ref, Service};
-use crate::resolve::{self, AppliedAct};
+use crate::model::{Condition, Part, Ref, Service};
+use crate::resolve::{self, InForce};
 use crate::text::{Citation, Lang};
 use crate::validate::Rules;
 use chrono::NaiveDate;
@@ -52,18 +52,50 @@ pub struct Reason {
     pub cite: Citation,
 }
 
+/// A procedure step placed on the calendar of this case.
+#[derive(Debug, Clone)]
+pub struct DatedStep {
+    pub id: String,
+    pub text: String,
+    /// The last day the step may happen on.
+    pub due: NaiveDate,
+    pub cite: Citation,
+}
+
+/// The state duty of a paid service, in tenge for the year of application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duty {
+    pub mrp: u32,
+    pub year: i32,
+    pub tenge: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Decision {
     pub service: String,
     pub request: String,
+    /// Date of application.
     pub date: NaiveDate,
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
-    pub acts: Vec<AppliedAct>,
+    /// The rules applied: as of the date of application unless asked
+    /// otherwise, with the acts and amendments behind them.
+    pub rules: InForce,
+    pub steps: Vec<DatedStep>,
+    pub duty: Option<Duty>,
+    /// What the identity checks found, for the operator to confirm or
+    /// dismiss: never a refusal by itself.
+    pub to_confirm: Vec<Reason>,
 }
 
 /// Decides a loaded case, reporting bad case data at its line and column.
-pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
+/// The rules are those in force on the date of application, or on `as_of`
+/// when given ("what would this case get under the rules of that day?").
+pub fn decide(
+    rules: &Rules,
+    lc: &LoadedCase,
+    as_of: Option<NaiveDate>,
+) -> Result<Decision, Diagnostics> {
     let fail = |d: Diagnostic| Diagnostics {
         items: vec![d],
         sources: lc.sources.clone(),
@@ -77,11 +109,30 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
         )
     };
     let case = &lc.case;
-    let in_force = resolve::service_as_of(rules, &case.service.value, case.date)
+    let rules_date = as_of.unwrap_or(case.date);
+    let in_force = resolve::service_as_of(rules, &case.service.value, rules_date)
         .map_err(|e| fail(at(&case.service, e.to_string())))?;
-    let s = in_force.service;
+    let s = &in_force.service;
+    let need = |part: Part, present: bool| -> Result<(), Diagnostics> {
+        if present {
+            return Ok(());
+        }
+        let none: Option<()> = None;
+        s.need(part, &none).map(|_| ()).map_err(|e| {
+            fail(at(
+                &case.service,
+                format!("cannot decide on {rules_date}: {e}"),
+            ))
+        })
+    };
+    need(Part::Requests, s.rules.requests.is_some())?;
+    need(Part::Channels, s.rules.channels.is_some())?;
+    need(Part::Documents, s.rules.documents.is_some())?;
+    need(Part::Requirements, s.rules.requirements.is_some())?;
+    need(Part::Grounds, s.rules.grounds.is_some())?;
+    need(Part::Term, s.rules.term.is_some())?;
     let request = s
-        .requests
+        .requests()
         .iter()
         .find(|r| r.id.value == case.request.value)
         .ok_or_else(|| {
@@ -90,12 +141,12 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
                 unknown(
                     "request",
                     &case.request.value,
-                    s.requests.iter().map(|r| &r.id.value),
+                    s.requests().iter().map(|r| &r.id.value),
                 ),
             ))
         })?;
     let channel = s
-        .channels
+        .channels()
         .iter()
         .find(|c| c.id.value == case.channel.value)
         .ok_or_else(|| {
@@ -104,7 +155,7 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
                 unknown(
                     "channel",
                     &case.channel.value,
-                    s.channels.iter().map(|c| &c.id.value),
+                    s.channels().iter().map(|c| &c.id.value),
                 ),
             ))
         })?;
@@ -139,25 +190,25 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
             .map_err(|e| fail(at(iin, format!("applicant's IIN {}: {e}", iin.value))))?;
     }
     for d in &case.documents {
-        if !s.documents.iter().any(|k| k.id.value == d.document.value) {
+        if !s.documents().iter().any(|k| k.id.value == d.document.value) {
             return Err(fail(at(
                 &d.document,
                 unknown(
                     "document",
                     &d.document.value,
-                    s.documents.iter().map(|k| &k.id.value),
+                    s.documents().iter().map(|k| &k.id.value),
                 ),
             )));
         }
     }
     for f in &case.findings {
-        let Some(g) = s.grounds.iter().find(|g| g.id.value == f.ground.value) else {
+        let Some(g) = s.grounds().iter().find(|g| g.id.value == f.ground.value) else {
             return Err(fail(at(
                 &f.ground,
                 unknown(
                     "ground",
                     &f.ground.value,
-                    s.grounds.iter().map(|g| &g.id.value),
+                    s.grounds().iter().map(|g| &g.id.value),
                 ),
             )));
         };
@@ -173,25 +224,204 @@ pub fn decide(rules: &Rules, lc: &LoadedCase) -> Result<Decision, Diagnostics> {
     }
 
     let mut reasons = vec![Reason {
-        text: format!(
-            "rules of service `{}` in force on {}",
-            s.id.value, case.date
-        ),
+        text: if rules_date == case.date {
+            format!(
+                "rules of service `{}` in force on {}, the date of application",
+                s.id, case.date
+            )
+        } else {
+            format!(
+                "rules of service `{}` in force on {rules_date} (asked for), applied to an application of {}",
+                s.id, case.date
+            )
+        },
         cite: s.cite.clone(),
     }];
+    let calendar_error = |e: crate::calendar::CalendarError| {
+        fail(Diagnostic::error(
+            std::path::Path::new("rules/calendar.yaml"),
+            1,
+            1,
+            format!(
+                "cannot compute the terms of the application of {}: {e}",
+                case.date
+            ),
+        ))
+    };
+    let term_end = term_end(rules, s, case.date).map_err(calendar_error)?;
+    let steps = dated_steps(rules, s, case.date, term_end).map_err(calendar_error)?;
+    let duty = duty(rules, s, case.date, &mut reasons).map_err(|e| fail(at(&case.service, e)))?;
+    let to_confirm = identity_checks(s, lc).map_err(fail)?;
+    let request_id = request.id.value.clone();
     let outcome =
         match intake(rules, s, case, &mut reasons).or_else(|| grounds(s, case, &mut reasons)) {
             Some(o) => o,
-            None => result(rules, s, lc, &mut reasons).map_err(fail)?,
+            None => result(s, lc, term_end, &mut reasons).map_err(fail)?,
         };
     Ok(Decision {
-        service: s.id.value.clone(),
-        request: request.id.value.clone(),
+        service: s.id.clone(),
+        request: request_id,
         date: case.date,
         outcome,
         reasons,
-        acts: in_force.acts,
+        rules: in_force,
+        steps,
+        duty,
+        to_confirm,
     })
+}
+
+/// Checks every presented passport's MRZ: its check digits, and the names
+/// (filled from the MRZ) and dates (from the visual zone) declared in the
+/// case. Each problem is a finding under the ground marked
+/// `identity_checks`, for the operator.
+fn identity_checks(s: &Service, lc: &LoadedCase) -> Result<Vec<Reason>, Diagnostic> {
+    let case = &lc.case;
+    let ground = s.grounds().iter().find(|g| g.identity_checks);
+    let cite = ground.map_or_else(|| s.cite.clone(), |g| g.cite.clone());
+    let under = ground
+        .map(|g| {
+            format!(
+                " — a finding under ground `{}` for the operator to confirm",
+                g.id.value
+            )
+        })
+        .unwrap_or_default();
+    let mut out = vec![];
+    for d in &case.documents {
+        let Some(text) = &d.mrz else { continue };
+        let td3 = crate::mrz::parse(&text.value).map_err(|e| {
+            Diagnostic::error(
+                &lc.path,
+                text.referenced.line() as u32,
+                text.referenced.column() as u32,
+                format!("the MRZ of `{}` cannot be read: {e}", d.document.value),
+            )
+        })?;
+        for c in td3.failed_checks() {
+            out.push(Reason {
+                text: format!("MRZ of `{}`: {c}{under}", d.document.value),
+                cite: cite.clone(),
+            });
+        }
+        let a = &case.applicant;
+        let given = [Some(&a.given_name), a.patronymic.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|n| n.latin.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let declared = crate::mrz::Declared {
+            surname: Some(&a.surname.latin),
+            given_names: Some(&given),
+            birth_date: Some(a.birth_date),
+            sex: Some(match a.sex {
+                crate::iin::Sex::Male => 'M',
+                crate::iin::Sex::Female => 'F',
+            }),
+            document_number: d.number.as_deref(),
+            nationality: None,
+            expiry: d.valid_until,
+        };
+        for m in td3.mismatches(&declared) {
+            out.push(Reason {
+                text: format!(
+                    "MRZ of `{}` and the declared data differ: {m}{under}",
+                    d.document.value
+                ),
+                cite: cite.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The last day of the service's term for an application of `date`.
+fn term_end(
+    rules: &Rules,
+    s: &Service,
+    date: NaiveDate,
+) -> Result<Option<NaiveDate>, crate::calendar::CalendarError> {
+    let Some(term) = &s.rules.term else {
+        return Ok(None);
+    };
+    let start = if term.application_day_counted {
+        date.pred_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    rules
+        .calendar
+        .add_working_days(start, term.working_days)
+        .map(Some)
+}
+
+/// Steps with a due date in working days, placed on the calendar.
+fn dated_steps(
+    rules: &Rules,
+    s: &Service,
+    date: NaiveDate,
+    term_end: Option<NaiveDate>,
+) -> Result<Vec<DatedStep>, crate::calendar::CalendarError> {
+    let mut out: Vec<DatedStep> = vec![];
+    for st in s.steps() {
+        let Some(due) = &st.due else { continue };
+        let day = match (&due.before, &due.after) {
+            (Some(_), _) => match term_end {
+                Some(end) => rules.calendar.sub_working_days(end, due.working_days)?,
+                None => continue,
+            },
+            (None, Some(a)) if a.value == "application" => {
+                rules.calendar.add_working_days(date, due.working_days)?
+            }
+            (None, Some(a)) => match out.iter().find(|x| x.id == a.value) {
+                Some(prev) => rules
+                    .calendar
+                    .add_working_days(prev.due, due.working_days)?,
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        out.push(DatedStep {
+            id: st.id.value.clone(),
+            text: st.text.get(Lang::Ru).to_string(),
+            due: day,
+            cite: st.cite.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// A duty set in MRP, in tenge with the index of the year of application.
+fn duty(
+    rules: &Rules,
+    s: &Service,
+    date: NaiveDate,
+    reasons: &mut Vec<Reason>,
+) -> Result<Option<Duty>, String> {
+    let Some(fee) = &s.rules.fee else {
+        return Ok(None);
+    };
+    let Some(mrp) = fee.mrp else {
+        return Ok(None);
+    };
+    let year = chrono::Datelike::year(&date);
+    let Some(index) = rules.mrp.get(&year) else {
+        let known: Vec<String> = rules.mrp.keys().map(i32::to_string).collect();
+        return Err(format!(
+            "the state duty is {mrp} MRP, but rules/mrp.yaml has no MRP for {year} (it has {})",
+            known.join(", ")
+        ));
+    };
+    let tenge = u64::from(mrp) * u64::from(index.tenge);
+    reasons.push(Reason {
+        text: format!(
+            "state duty {mrp} MRP × {} ₸ (MRP of {year}: {}) = {tenge} ₸",
+            index.tenge, index.source
+        ),
+        cite: fee.cite.clone(),
+    });
+    Ok(Some(Duty { mrp, year, tenge }))
 }
 
 fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -> String {
@@ -202,6 +432,19 @@ fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -
 fn holds(cond: Condition, s: &Service, case: &Case) -> bool {
     match cond {
         Condition::Representative => case.representative.is_some(),
+        Condition::ChildrenUnder16 => children(case).any(|c| age(c.birth_date, case.date) < 16),
+        Condition::ChildAged10OrOver => children(case).any(|c| age(c.birth_date, case.date) >= 10),
+        Condition::MinorLeavingWithOneParent => children(case).any(|c| {
+            c.rk_citizen && c.other_parent_stays_in_rk && age(c.birth_date, case.date) < 18
+        }),
+        Condition::AlimonyEnforcement => case
+            .exit
+            .as_ref()
+            .is_some_and(|e| e.alimony_enforcement && e.alimony_recipients_stay_in_rk),
+        Condition::NoRegistrationData => case
+            .exit
+            .as_ref()
+            .is_some_and(|e| e.registration_data_missing),
         Condition::IdentityDocumentNotInLatinOrCyrillic => case
             .documents
             .iter()
@@ -216,14 +459,18 @@ fn holds(cond: Condition, s: &Service, case: &Case) -> bool {
     }
 }
 
+fn children(case: &Case) -> impl Iterator<Item = &crate::case::Child> {
+    case.exit.iter().flat_map(|e| e.children.iter())
+}
+
 /// The intake check; `Some` when acceptance is refused.
 fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcome> {
     let req = s
-        .requirements
+        .requirements()
         .iter()
         .find(|r| r.request.value == case.request.value && r.channel.value == case.channel.value)?;
     let name = |id: &str| {
-        s.documents
+        s.documents()
             .iter()
             .find(|d| d.id.value == id)
             .map(|d| d.name.get(Lang::Ru).to_string())
@@ -237,8 +484,9 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
             }
             reasons.push(Reason {
                 text: format!(
-                    "`{}` is required because the case shows condition `{:?}`",
-                    need.document.value, cond.value
+                    "`{}` is required because the case shows condition `{}`",
+                    need.document.value,
+                    cond.value.name()
                 ),
                 cite: req.cite.clone(),
             });
@@ -253,7 +501,7 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
             continue;
         }
         let kind = s
-            .documents
+            .documents()
             .iter()
             .find(|d| d.id.value == need.document.value);
         if kind.is_some_and(|k| k.expires)
@@ -264,7 +512,7 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
             expired.push(need.document.value.clone());
         }
     }
-    if let Some(l) = &s.legalization {
+    if let Some(l) = &s.rules.legalization {
         for d in case
             .documents
             .iter()
@@ -322,7 +570,11 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
     }
     reasons.push(Reason {
         text,
-        cite: s.intake_refusal.cite.clone(),
+        cite: s
+            .rules
+            .intake_refusal
+            .as_ref()
+            .map_or_else(|| req.cite.clone(), |r| r.cite.clone()),
     });
     Some(Outcome::RefusedAtIntake {
         missing,
@@ -333,11 +585,16 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
 
 fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcome> {
     let mut found = vec![];
-    for g in &s.grounds {
+    for g in s.grounds() {
         if let Some(f) = case.findings.iter().find(|f| f.ground.value == g.id.value) {
+            let until = g
+                .until
+                .as_ref()
+                .map(|u| format!(" (applies until: {})", u.get(Lang::Ru)))
+                .unwrap_or_default();
             reasons.push(Reason {
                 text: format!(
-                    "ground `{}`: {} — operator's finding: {}",
+                    "ground `{}`: {}{until} — operator's finding: {}",
                     g.id.value,
                     g.text.get(Lang::Ru),
                     f.note
@@ -351,34 +608,31 @@ fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcom
 }
 
 fn result(
-    rules: &Rules,
     s: &Service,
     lc: &LoadedCase,
+    term_end: Option<NaiveDate>,
     reasons: &mut Vec<Reason>,
 ) -> Result<Outcome, Diagnostic> {
     let case = &lc.case;
-    let start = if s.term.application_day_counted {
-        case.date.pred_opt().unwrap_or(case.date)
-    } else {
-        case.date
+    let (Some(term), Some(due)) = (&s.rules.term, term_end) else {
+        return Err(Diagnostic::error(
+            &lc.path,
+            1,
+            1,
+            format!("the rules of service `{}` in force give no term", s.id),
+        ));
     };
-    let due = rules
-        .calendar
-        .add_working_days(start, s.term.working_days)
-        .map_err(|e| {
-            Diagnostic::error(
-                std::path::Path::new("rules/calendar.yaml"),
-                1,
-                1,
-                format!("cannot compute the term for {}: {e}", case.date),
-            )
-        })?;
     reasons.push(Reason {
         text: format!(
-            "term {} working day(s), the day of application not counted: due {due}",
-            s.term.working_days
+            "term {} working day(s), the day of application {}: due {due}",
+            term.working_days,
+            if term.application_day_counted {
+                "counted"
+            } else {
+                "not counted"
+            }
         ),
-        cite: s.term.cite.clone(),
+        cite: term.cite.clone(),
     });
     let Some(done) = &case.result else {
         return Ok(Outcome::Accepted { due });
@@ -407,10 +661,14 @@ fn result(
 }
 
 /// The decision as text for `qujat decide`.
-pub fn report(rules: &Rules, d: &Decision) -> String {
+pub fn report(d: &Decision) -> String {
     let mut out = String::new();
+    let s = &d.rules.service;
     let _ = writeln!(out, "service:  {} ({})", d.service, d.request);
     let _ = writeln!(out, "date:     {}", d.date);
+    if d.rules.date != d.date {
+        let _ = writeln!(out, "rules of: {} (asked for)", d.rules.date);
+    }
     let _ = write!(out, "outcome:  {}", d.outcome.label());
     match &d.outcome {
         Outcome::Accepted { due } => {
@@ -422,69 +680,75 @@ pub fn report(rules: &Rules, d: &Decision) -> String {
         _ => {}
     }
     out.push('\n');
-    if let Some(s) = rules.services.get(&d.service) {
-        let name = |id: &str| {
-            s.documents
-                .iter()
-                .find(|k| k.id.value == id)
-                .map(|k| k.name.get(Lang::Ru).to_string())
-                .unwrap_or_default()
-        };
-        match &d.outcome {
-            Outcome::RefusedAtIntake {
-                missing,
-                expired,
-                not_legalized,
-            } => {
-                for (what, list) in [
-                    ("missing", missing),
-                    ("expired", expired),
-                    ("not legalized", not_legalized),
-                ] {
-                    for id in list {
-                        let _ = writeln!(out, "  {what}: {id} — {}", name(id));
-                    }
+    let name = |id: &str| {
+        s.documents()
+            .iter()
+            .find(|k| k.id.value == id)
+            .map(|k| k.name.get(Lang::Ru).to_string())
+            .unwrap_or_default()
+    };
+    match &d.outcome {
+        Outcome::RefusedAtIntake {
+            missing,
+            expired,
+            not_legalized,
+        } => {
+            for (what, list) in [
+                ("missing", missing),
+                ("expired", expired),
+                ("not legalized", not_legalized),
+            ] {
+                for id in list {
+                    let _ = writeln!(out, "  {what}: {id} — {}", name(id));
                 }
             }
-            Outcome::Refused { grounds } => {
-                for g in s.grounds.iter().filter(|g| grounds.contains(&g.id.value)) {
-                    let _ = writeln!(
-                        out,
-                        "  ground {}:\n    ru: {}\n    kk: {}{}",
-                        g.id.value,
-                        g.text.get(Lang::Ru),
-                        g.text.get(Lang::Kk),
-                        if g.text.is_ours(Lang::Kk) {
-                            " [our translation]"
-                        } else {
-                            ""
-                        }
-                    );
+        }
+        Outcome::Refused { grounds } => {
+            for g in s.grounds().iter().filter(|g| grounds.contains(&g.id.value)) {
+                let mark = |ours: bool| if ours { " [our translation]" } else { "" };
+                let _ = writeln!(
+                    out,
+                    "  ground {}:\n    ru: {}{}\n    kk: {}{}",
+                    g.id.value,
+                    g.text.get(Lang::Ru),
+                    mark(g.text.is_ours(Lang::Ru)),
+                    g.text.get(Lang::Kk),
+                    mark(g.text.is_ours(Lang::Kk)),
+                );
+                if let Some(u) = &g.until {
+                    let _ = writeln!(out, "    until: {}", u.get(Lang::Ru));
                 }
             }
-            _ => {}
+        }
+        _ => {}
+    }
+    if let Some(duty) = &d.duty {
+        let _ = writeln!(
+            out,
+            "duty:     {} MRP = {} ₸ (MRP of {})",
+            duty.mrp, duty.tenge, duty.year
+        );
+    }
+    if !d.to_confirm.is_empty() {
+        out.push_str("to confirm (identity checks):\n");
+        for r in &d.to_confirm {
+            let _ = writeln!(out, "  - {} [{}]", r.text, r.cite);
+        }
+    }
+    if !d.steps.is_empty() {
+        out.push_str("steps:\n");
+        for st in &d.steps {
+            let _ = writeln!(
+                out,
+                "  - by {}: {} — {} [{}]",
+                st.due, st.id, st.text, st.cite
+            );
         }
     }
     out.push_str("because:\n");
     for r in &d.reasons {
         let _ = writeln!(out, "  - {} [{}]", r.text, r.cite);
     }
-    out.push_str("acts applied:\n");
-    for a in &d.acts {
-        let _ = write!(
-            out,
-            "  - {} No. {} of {}",
-            a.id,
-            a.number.as_deref().unwrap_or("?"),
-            a.date.map(|d| d.to_string()).unwrap_or_else(|| "?".into())
-        );
-        if let Some(e) = a.expires {
-            let _ = write!(out, ", in force until {e}");
-        }
-        if let Some(c) = &a.caveat {
-            let _ = write!(out, "\n      caveat: {c}");
-        }
-        out.push('\n');
-    }
+    out.push_str(&crate::resolve::applied(&d.rules));
     out
 }

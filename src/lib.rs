@@ -14,6 +14,7 @@ pub mod diag;
 pub mod iin;
 pub mod load;
 pub mod model;
+pub mod mrz;
 pub mod output;
 pub mod project;
 pub mod render;

@@ -1,7 +1,8 @@
 //! Stage 1, load: read every YAML file of a project into typed values.
 //!
 //! Which type a file holds follows from where it is: `rules/services/*.yaml`
-//! are services, `forms/*.yaml` are form layouts, and `rules/NAME.yaml` is
+//! are services as an act adopted them, `rules/amendments/*.yaml` amending
+//! acts, `forms/*.yaml` form layouts, and `rules/NAME.yaml` is
 //! one of the registries named in [`REGISTRIES`]. Every file is read even when
 //! an earlier one failed, so one run reports every broken file.
 
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
 /// The registry files under `rules/`, by file stem.
-pub const REGISTRIES: [&str; 4] = ["acts", "institutions", "conventions", "calendar"];
+pub const REGISTRIES: [&str; 5] = ["acts", "institutions", "conventions", "calendar", "mrp"];
 
 /// Parses YAML text into `T`, turning a parse error into a diagnostic with the
 /// file, line and column the parser reports.
@@ -72,6 +73,8 @@ pub fn load_project(root: &Path) -> Result<(RawProject, Sources), Diagnostics> {
     let mut raw = RawProject {
         acts: vec![],
         services: vec![],
+        amendments: vec![],
+        mrp: vec![],
         institutions: vec![],
         conventions: vec![],
         calendars: vec![],
@@ -118,6 +121,8 @@ fn load_one(rel: &Path, text: &str, raw: &mut RawProject) -> Result<(), Diagnost
     let path = rel.to_path_buf();
     if in_dir("rules/services") {
         raw.services.push((path, parse(rel, text)?));
+    } else if in_dir("rules/amendments") {
+        raw.amendments.push((path, parse(rel, text)?));
     } else if in_dir("forms") {
         raw.forms.push((path, parse(rel, text)?));
     } else if in_dir("rules") && stem == "acts" {
@@ -128,13 +133,15 @@ fn load_one(rel: &Path, text: &str, raw: &mut RawProject) -> Result<(), Diagnost
         raw.conventions.push((path, parse(rel, text)?));
     } else if in_dir("rules") && stem == "calendar" {
         raw.calendars.push((path, parse(rel, text)?));
+    } else if in_dir("rules") && stem == "mrp" {
+        raw.mrp.push((path, parse(rel, text)?));
     } else {
         return Err(Diagnostic::error(
             rel,
             1,
             1,
             format!(
-                "qujat does not know what this file holds: rule files are rules/services/*.yaml, forms/*.yaml or rules/{{{}}}.yaml",
+                "qujat does not know what this file holds: rule files are rules/services/*.yaml, rules/amendments/*.yaml, forms/*.yaml or rules/{{{}}}.yaml",
                 REGISTRIES.join(",")
             ),
         ));

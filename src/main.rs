@@ -1,5 +1,6 @@
 //! The `qujat` command: check, decide, render and build over a project directory.
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use qujat::decide;
 use qujat::project::{Error, Project};
@@ -18,6 +19,10 @@ struct Cli {
     /// Project directory holding rules/, forms/ and templates/.
     #[arg(long, global = true, default_value = ".")]
     project: PathBuf,
+    /// The date whose rules apply (YYYY-MM-DD). Default: today for `check`,
+    /// `rules` and `build`; the date of application for `decide` and `render`.
+    #[arg(long, global = true, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +38,9 @@ enum Command {
         #[arg(long)]
         translations: bool,
     },
+    /// Print the rules of a service (or of every service) in force on the
+    /// date: the acts and amendments applied and what is not encoded.
+    Rules { service: Option<String> },
     /// Decide a case and print the outcome with the rules behind it.
     Decide { case: PathBuf },
     /// Render a case's documents as PDF.
@@ -44,7 +52,8 @@ enum Command {
         #[arg(long)]
         lang: Option<Lang>,
     },
-    /// Render every blank form and every sample case under cases/.
+    /// Render the blank forms in force on the date and every sample case
+    /// under cases/ (each under the rules of its date of application).
     Build {
         #[arg(long, default_value = "output")]
         out: PathBuf,
@@ -76,6 +85,7 @@ fn out_dir(project: &Path, out: &Path) -> PathBuf {
 fn run(cli: Cli) -> Result<(), Error> {
     let started = Instant::now();
     let project = Project::open(&cli.project)?;
+    let today = chrono::Local::now().date_naive();
     match cli.command {
         Command::Check {
             list_data,
@@ -93,20 +103,57 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             let r = &project.rules;
             println!(
-                "ok: {} act(s), {} service(s), {} form(s), {} institution(s), {} convention(s)",
+                "ok: {} act(s), {} service(s) in {} version(s), {} amending act file(s), {} form(s), {} institution(s), {} convention(s)",
                 r.acts.len(),
                 r.services.len(),
+                r.services.values().map(Vec::len).sum::<usize>(),
+                r.amendments.len(),
                 r.forms.len(),
                 r.institutions.len(),
                 r.conventions.len()
             );
+            let date = cli.as_of.unwrap_or(today);
+            for service in r.services.keys() {
+                match qujat::resolve::service_as_of(r, service, date) {
+                    Ok(f) => println!(
+                        "{date}: {service}: in force ({})",
+                        f.acts
+                            .iter()
+                            .map(|a| a.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    ),
+                    Err(e) => println!(
+                        "{date}: {service}: {}",
+                        e.to_string().replace('\n', "\n    ")
+                    ),
+                }
+            }
+        }
+        Command::Rules { service } => {
+            let date = cli.as_of.unwrap_or(today);
+            let ids: Vec<String> = match service {
+                Some(s) => vec![s],
+                None => project.rules.services.keys().cloned().collect(),
+            };
+            let mut failed = None;
+            for id in ids {
+                match qujat::resolve::service_as_of(&project.rules, &id, date) {
+                    Ok(f) => print!("{}", qujat::resolve::describe(&f)),
+                    Err(e) => failed = Some(e),
+                }
+                println!();
+            }
+            if let Some(e) = failed {
+                return Err(Error::Rules(e));
+            }
         }
         Command::Decide { case } => {
-            let (_, d) = project.decide(&case)?;
-            print!("{}", decide::report(&project.rules, &d));
+            let (_, d) = project.decide(&case, cli.as_of)?;
+            print!("{}", decide::report(&d));
         }
         Command::Render { case, out, lang } => {
-            let (lc, d) = project.decide(&case)?;
+            let (lc, d) = project.decide(&case, cli.as_of)?;
             let docs = project.render_case(&lc, &d, lang)?;
             let out = out_dir(&cli.project, &out);
             Project::write(&out, &docs.documents)?;
@@ -120,11 +167,18 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Build { out } => {
             let out = out_dir(&cli.project, &out);
             let mut written = 0;
-            let blanks = project.render_blanks(None)?;
+            let date = cli.as_of.unwrap_or(today);
+            let (blanks, notes) = project.render_blanks(date, None)?;
             Project::write(&out, &blanks)?;
             written += blanks.len();
+            for n in notes {
+                println!(
+                    "note: not in force on {date}: {}",
+                    n.replace('\n', "\n    ")
+                );
+            }
             for case in project.sample_cases() {
-                let (lc, d) = project.decide(&case)?;
+                let (lc, d) = project.decide(&case, None)?;
                 let docs = project.render_case(&lc, &d, None)?;
                 Project::write(&out, &docs.documents)?;
                 written += docs.documents.len();

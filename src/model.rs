@@ -9,6 +9,7 @@ use crate::text::{Citation, Text};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
+use std::fmt;
 
 /// An identifier that points at another rule, with where it was written.
 pub type Ref = Spanned<String>;
@@ -37,6 +38,11 @@ pub struct Act {
     pub expires: Option<NaiveDate>,
     #[serde(default)]
     pub amends: Option<Ref>,
+    /// The act that repealed this one; it stops applying when that act
+    /// enters into force. Status is derived from the dates, never stored,
+    /// so it cannot disagree with them.
+    #[serde(default)]
+    pub repealed_by: Option<Ref>,
     pub title: Text,
     pub seed: String,
     #[serde(default)]
@@ -50,43 +56,363 @@ pub struct Registration {
     pub date: Option<NaiveDate>,
 }
 
+/// When an act (or one of its changes) enters into force: a fixed date, or a
+/// number of calendar days after first official publication. Exactly one.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntryIntoForce {
-    pub days_after_publication: u32,
+    #[serde(default)]
+    pub days_after_publication: Option<u32>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
 }
 
 // ---------------------------------------------------------------- services
 
+/// `rules/services/*.yaml`: the rules of one service as one act adopted them.
+/// A service may have several such files over time (order 144, then Rules
+/// 258); the one whose act is in force on a date governs that date.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub service: Ref,
+    pub act: Ref,
+    /// Parts the act has but whose text is not in the seeds.
+    #[serde(default)]
+    pub missing: Vec<Missing>,
+    pub rules: Parts,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Missing {
+    pub parts: Vec<Spanned<Part>>,
+    pub why: String,
+}
+
+/// `rules/amendments/*.yaml`: an amending act as written — what it replaces,
+/// inserts and repeals in the rules of one service. The base file is never
+/// edited when an amendment arrives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentFile {
+    pub act: Ref,
+    pub service: Ref,
+    pub changes: Vec<Spanned<Change>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub cite: Citation,
+    /// What the change does, in a few plain words (ours).
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Overrides the act's entry into force for this change (orders that
+    /// enter into force paragraph by paragraph).
+    #[serde(default)]
+    pub in_force: Option<EntryIntoForce>,
+    /// Parts rewritten wholesale ("изложить в новой редакции").
+    #[serde(default)]
+    pub replace: Option<Parts>,
+    /// Parts added, or items added to a list part ("дополнить").
+    #[serde(default)]
+    pub insert: Option<Parts>,
+    /// Parts (`grounds`) or list items (`grounds.no-iin`) repealed.
+    #[serde(default)]
+    pub repeal: Vec<Spanned<String>>,
+}
+
+/// Declares the parts of a service's rules once: the YAML struct [`Parts`],
+/// the [`Part`] names used by `missing:` and `repeal:`, and the generic
+/// operations amendments need over every part.
+macro_rules! parts {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $part:ident,)*) => {
+        /// The parts of a service's rules; every one optional, because a
+        /// base file or an amendment holds only some of them.
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Parts {
+            $($(#[$doc])* #[serde(default)] pub $name: Option<$ty>,)*
+        }
+
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Part { $($part,)* }
+
+        impl Part {
+            pub const ALL: &'static [Part] = &[$(Part::$part,)*];
+            pub fn name(self) -> &'static str {
+                match self { $(Part::$part => stringify!($name),)* }
+            }
+        }
+
+        impl Parts {
+            /// The parts this value holds.
+            pub fn present(&self) -> Vec<Part> {
+                let mut v = vec![];
+                $(if self.$name.is_some() { v.push(Part::$part); })*
+                v
+            }
+            /// Overwrites every part `patch` holds; returns those parts.
+            pub fn replace_from(&mut self, patch: &Parts) -> Vec<Part> {
+                let mut v = vec![];
+                $(if let Some(x) = &patch.$name { self.$name = Some(x.clone()); v.push(Part::$part); })*
+                v
+            }
+            /// Adds every part `patch` holds: a new part, or new items of a
+            /// list part. Errors name the part and what clashed.
+            pub fn insert_from(&mut self, patch: &Parts) -> Vec<(Part, Result<(), String>)> {
+                let mut v = vec![];
+                $(if let Some(x) = &patch.$name {
+                    let r = match &mut self.$name {
+                        None => { self.$name = Some(x.clone()); Ok(()) }
+                        Some(have) => PartValue::insert(have, x),
+                    };
+                    v.push((Part::$part, r));
+                })*
+                v
+            }
+            /// Repeals a whole part (`key` None) or one item of a list part.
+            pub fn repeal(&mut self, part: Part, key: Option<&str>) -> Result<(), String> {
+                match part {
+                    $(Part::$part => match (key, &mut self.$name) {
+                        (_, None) => Err(format!("the rules have no `{}` to repeal", stringify!($name))),
+                        (None, slot) => { *slot = None; Ok(()) }
+                        (Some(k), Some(have)) => PartValue::remove(have, k),
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+parts! {
+    /// The service's name.
+    title: Text => Title,
+    /// Where the service's rules as a whole are cited from.
+    cite: Citation => Cite,
+    /// The paragraph stating what the rules are and on which law they rest.
+    basis: Cited => Basis,
+    provider: Cited => Provider,
+    channels: Vec<Channel> => Channels,
+    requests: Vec<Request> => Requests,
+    term: Term => Term,
+    max_wait_minutes: CitedNumber => MaxWaitMinutes,
+    max_service_minutes: CitedNumber => MaxServiceMinutes,
+    /// The form of delivery ("electronic and/or paper").
+    service_form: Cited => ServiceForm,
+    /// What the applicant receives.
+    result: Cited => Result,
+    fee: Fee => Fee,
+    /// Working hours of the provider and channels, as the act words them.
+    schedules: Vec<Schedule> => Schedules,
+    documents: Vec<DocumentKind> => Documents,
+    requirements: Vec<Requirement> => Requirements,
+    legalization: Legalization => Legalization,
+    intake_refusal: IntakeRefusal => IntakeRefusal,
+    grounds: Vec<Ground> => Grounds,
+    /// Procedure steps with their durations or due dates.
+    steps: Vec<Step> => Steps,
+    appeals: Vec<Appeal> => Appeals,
+    forms: ServiceForms => Forms,
+}
+
+impl Parts {
+    /// Every bilingual text the parts hold, for the translation listing.
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut v: Vec<&Text> = vec![];
+        v.extend(&self.title);
+        for c in [
+            &self.basis,
+            &self.provider,
+            &self.service_form,
+            &self.result,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            v.push(&c.text);
+        }
+        v.extend(self.term.as_ref().map(|t| &t.text));
+        v.extend(self.fee.as_ref().map(|t| &t.text));
+        v.extend(self.legalization.as_ref().map(|t| &t.text));
+        v.extend(self.intake_refusal.as_ref().map(|t| &t.text));
+        v.extend(self.channels.iter().flatten().map(|x| &x.name));
+        v.extend(self.requests.iter().flatten().map(|x| &x.name));
+        v.extend(self.schedules.iter().flatten().map(|x| &x.text));
+        v.extend(self.documents.iter().flatten().map(|x| &x.name));
+        for g in self.grounds.iter().flatten() {
+            v.push(&g.text);
+            v.extend(&g.until);
+        }
+        v.extend(self.steps.iter().flatten().map(|x| &x.text));
+        v.extend(self.appeals.iter().flatten().map(|x| &x.text));
+        v
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Part {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Part, String> {
+        Part::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Part::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown part `{s}` (parts: {})", names.join(", "))
+            })
+    }
+}
+
+/// How amendments add to and remove from one part.
+pub trait PartValue {
+    fn insert(&mut self, other: &Self) -> Result<(), String>;
+    fn remove(&mut self, key: &str) -> Result<(), String>;
+}
+
+/// Items of list parts are identified by a key, so an amendment can name one.
+pub trait Keyed {
+    fn key(&self) -> String;
+}
+
+impl<T: Keyed + Clone> PartValue for Vec<T> {
+    fn insert(&mut self, other: &Self) -> Result<(), String> {
+        for item in other {
+            let k = item.key();
+            if self.iter().any(|x| x.key() == k) {
+                return Err(format!("`{k}` is already there (use replace)"));
+            }
+            self.push(item.clone());
+        }
+        Ok(())
+    }
+    fn remove(&mut self, key: &str) -> Result<(), String> {
+        let before = self.len();
+        self.retain(|x| x.key() != key);
+        if self.len() == before {
+            let keys: Vec<String> = self.iter().map(Keyed::key).collect();
+            return Err(format!(
+                "there is no `{key}` (there are: {})",
+                keys.join(", ")
+            ));
+        }
+        Ok(())
+    }
+}
+
+macro_rules! single_valued {
+    ($($ty:ty),*) => {$(
+        impl PartValue for $ty {
+            fn insert(&mut self, _: &Self) -> Result<(), String> {
+                Err("the part is already there; an amendment rewrites it with `replace`".into())
+            }
+            fn remove(&mut self, key: &str) -> Result<(), String> {
+                Err(format!("the part has no items; `{key}` cannot be repealed on its own"))
+            }
+        }
+    )*};
+}
+single_valued!(
+    Text,
+    Citation,
+    Cited,
+    Term,
+    CitedNumber,
+    Fee,
+    Legalization,
+    IntakeRefusal
+);
+
+macro_rules! keyed_by_id {
+    ($($ty:ty),*) => {$(
+        impl Keyed for $ty {
+            fn key(&self) -> String { self.id.value.clone() }
+        }
+    )*};
+}
+keyed_by_id!(Channel, Request, DocumentKind, Ground, Step);
+
+impl Keyed for Schedule {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+impl Keyed for Appeal {
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+impl Keyed for Requirement {
+    fn key(&self) -> String {
+        format!("{}/{}", self.request.value, self.channel.value)
+    }
+}
+
+impl PartValue for ServiceForms {
+    fn insert(&mut self, other: &Self) -> Result<(), String> {
+        for (req, f) in &other.application {
+            if self.application.insert(req.clone(), f.clone()).is_some() {
+                return Err(format!(
+                    "`application.{req}` is already there (use replace)"
+                ));
+            }
+        }
+        for (mine, theirs, name) in [
+            (&mut self.certificate, &other.certificate, "certificate"),
+            (&mut self.refusal, &other.refusal, "refusal"),
+            (
+                &mut self.intake_refusal,
+                &other.intake_refusal,
+                "intake_refusal",
+            ),
+        ] {
+            if let Some(f) = theirs {
+                if mine.is_some() {
+                    return Err(format!("`{name}` is already there (use replace)"));
+                }
+                *mine = Some(f.clone());
+            }
+        }
+        Ok(())
+    }
+    fn remove(&mut self, key: &str) -> Result<(), String> {
+        let gone = match key {
+            "certificate" => self.certificate.take().is_some(),
+            "refusal" => self.refusal.take().is_some(),
+            "intake_refusal" => self.intake_refusal.take().is_some(),
+            k => k
+                .strip_prefix("application.")
+                .is_some_and(|r| self.application.remove(r).is_some()),
+        };
+        if gone {
+            Ok(())
+        } else {
+            Err(format!("there is no form `{key}`"))
+        }
+    }
+}
+
+/// A service's rules as consolidated for one date by `resolve`: the base
+/// file with every amendment in force applied.
+#[derive(Debug, Clone)]
 pub struct Service {
-    pub id: Spanned<String>,
-    pub acts: Vec<Ref>,
+    pub id: String,
+    /// Every version has a name and a citation; `resolve` refuses one without.
     pub title: Text,
     pub cite: Citation,
-    pub provider: Cited,
-    pub channels: Vec<Channel>,
-    pub requests: Vec<Request>,
-    pub term: Term,
-    #[serde(default)]
-    pub max_wait_minutes: Option<CitedNumber>,
-    #[serde(default)]
-    pub max_service_minutes: Option<CitedNumber>,
-    #[serde(default)]
-    pub fee: Option<Fee>,
-    /// Working hours of the provider and channels, as the act words them.
-    #[serde(default)]
-    pub schedules: Vec<Schedule>,
-    pub documents: Vec<DocumentKind>,
-    pub requirements: Vec<Requirement>,
-    #[serde(default)]
-    pub legalization: Option<Legalization>,
-    pub intake_refusal: IntakeRefusal,
-    pub grounds: Vec<Ground>,
-    #[serde(default)]
-    pub appeals: Vec<Appeal>,
-    pub forms: ServiceForms,
+    pub rules: Parts,
+    /// Parts in force whose text is not in the seeds, with why.
+    pub missing: std::collections::BTreeMap<Part, String>,
+    /// The file each part's text was taken from.
+    pub origin: std::collections::BTreeMap<Part, (std::path::PathBuf, String)>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +460,10 @@ pub struct Term {
 #[serde(deny_unknown_fields)]
 pub struct Fee {
     pub free: bool,
+    /// The state duty in monthly calculation indices (МРП/АЕК), converted
+    /// to tenge with the index of the year of application.
+    #[serde(default)]
+    pub mrp: Option<u32>,
     pub text: Text,
     pub cite: Citation,
 }
@@ -191,6 +521,36 @@ pub enum Condition {
     /// The identity document spells the name or birthplace in neither Latin
     /// nor Cyrillic letters.
     IdentityDocumentNotInLatinOrCyrillic,
+    /// A child under 16 leaves with the applicant.
+    #[serde(rename = "children-under-16")]
+    ChildrenUnder16,
+    /// A child aged 10 or over leaves with the applicant.
+    #[serde(rename = "child-aged-10-or-over")]
+    ChildAged10OrOver,
+    /// A minor leaves with one parent; the other parent lives in the RK.
+    MinorLeavingWithOneParent,
+    /// Enforcement proceedings on alimony against the applicant, with the
+    /// family members entitled to maintenance living in the RK.
+    AlimonyEnforcement,
+    /// No registration data for the persons of the list's items 3) and 5).
+    NoRegistrationData,
+}
+
+impl Condition {
+    /// The name rule files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Representative => "representative",
+            Condition::IdentityDocumentNotInLatinOrCyrillic => {
+                "identity-document-not-in-latin-or-cyrillic"
+            }
+            Condition::ChildrenUnder16 => "children-under-16",
+            Condition::ChildAged10OrOver => "child-aged-10-or-over",
+            Condition::MinorLeavingWithOneParent => "minor-leaving-with-one-parent",
+            Condition::AlimonyEnforcement => "alimony-enforcement",
+            Condition::NoRegistrationData => "no-registration-data",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,20 +576,72 @@ pub struct Ground {
     pub id: Spanned<String>,
     pub requests: Vec<Ref>,
     pub text: Text,
+    /// How long the ground keeps applying ("… – until the debt is paid").
+    #[serde(default)]
+    pub until: Option<Text>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Findings of the passport MRZ check fall under this ground, for the
+    /// operator to confirm (pilot Algorithm p. 12 1)).
+    #[serde(default)]
+    pub identity_checks: bool,
     pub cite: Citation,
+}
+
+/// A step of the procedure: how long it takes, or by when it is due.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: Spanned<String>,
+    pub text: Text,
+    pub cite: Citation,
+    /// The channel whose procedure the step belongs to, if the act separates them.
+    #[serde(default)]
+    pub channel: Option<Ref>,
+    #[serde(default)]
+    pub duration: Option<Duration>,
+    #[serde(default)]
+    pub due: Option<Due>,
+}
+
+/// A step's length; exactly one unit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Duration {
+    #[serde(default)]
+    pub minutes: Option<u32>,
+    #[serde(default)]
+    pub hours: Option<u32>,
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub calendar_days: Option<u32>,
+}
+
+/// A step's due date in working days, counted back from the end of the term
+/// (`before: term-end`) or forward from the application or another step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Due {
+    pub working_days: u32,
+    #[serde(default)]
+    pub before: Option<Ref>,
+    #[serde(default)]
+    pub after: Option<Ref>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Appeal {
     pub id: String,
-    pub working_days: u32,
+    #[serde(default)]
+    pub working_days: Option<u32>,
     pub text: Text,
     pub cite: Citation,
 }
 
 /// Which form shows which moment of the service.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceForms {
     /// Application form per request id.
@@ -289,9 +701,44 @@ pub struct Party {
 impl Service {
     /// Whether a document id of this service is the identity document.
     pub fn is_identity(&self, document: &str) -> bool {
-        self.documents
+        self.documents()
             .iter()
             .any(|d| d.identity && d.id.value == document)
+    }
+
+    pub fn channels(&self) -> &[Channel] {
+        self.rules.channels.as_deref().unwrap_or_default()
+    }
+    pub fn requests(&self) -> &[Request] {
+        self.rules.requests.as_deref().unwrap_or_default()
+    }
+    pub fn documents(&self) -> &[DocumentKind] {
+        self.rules.documents.as_deref().unwrap_or_default()
+    }
+    pub fn requirements(&self) -> &[Requirement] {
+        self.rules.requirements.as_deref().unwrap_or_default()
+    }
+    pub fn grounds(&self) -> &[Ground] {
+        self.rules.grounds.as_deref().unwrap_or_default()
+    }
+    pub fn steps(&self) -> &[Step] {
+        self.rules.steps.as_deref().unwrap_or_default()
+    }
+
+    /// A part the caller cannot do without: an error saying why it is not
+    /// there (not in the seeds, or not in the act) when it is not.
+    pub fn need<'a, T>(&self, part: Part, value: &'a Option<T>) -> Result<&'a T, String> {
+        match (value, self.missing.get(&part)) {
+            (Some(v), _) => Ok(v),
+            (None, Some(why)) => Err(format!(
+                "`{part}` of service `{}` in force on this date is not encoded: {why}",
+                self.id
+            )),
+            (None, None) => Err(format!(
+                "the rules of service `{}` in force on this date have no `{part}`",
+                self.id
+            )),
+        }
     }
 }
 
@@ -301,6 +748,22 @@ impl Convention {
             p.state == state && p.since.is_none_or(|s| s <= on) && p.until.is_none_or(|u| on < u)
         })
     }
+}
+
+/// `rules/mrp.yaml`: the monthly calculation index by year, in which state
+/// duties are set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MrpFile {
+    pub mrp: Vec<MrpYear>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MrpYear {
+    pub year: Spanned<i32>,
+    pub tenge: u32,
+    pub source: String,
 }
 
 // ---------------------------------------------------------------- forms
@@ -328,6 +791,8 @@ pub enum Layout {
     PerLanguage,
     /// One PDF, Kazakh and Russian side by side.
     Bilingual,
+    /// One PDF, every label printed "Kazakh / Russian" as the original does.
+    Interleaved,
 }
 
 /// The small set of components `templates/form.typ` implements.
@@ -351,6 +816,48 @@ pub enum Block {
     Table(TableBlock),
     Signature(SignatureBlock),
     Qr(QrBlock),
+    /// A group of checkboxes; the case value names the ticked option(s).
+    Choice(ChoiceBlock),
+    /// A table with one row per item of a list in the case data.
+    Records(RecordsBlock),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceBlock {
+    pub label: Text,
+    pub value: Ref,
+    pub options: Vec<ChoiceOption>,
+    /// Several options may be ticked; the case value is a list.
+    #[serde(default)]
+    pub multiple: bool,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceOption {
+    pub id: Spanned<String>,
+    pub label: Text,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsBlock {
+    pub label: Text,
+    pub items: Ref,
+    pub columns: Vec<RecordColumn>,
+    /// Empty rows a blank form prints.
+    pub blank_rows: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordColumn {
+    pub label: Text,
+    /// The key inside one item of the list.
+    pub value: Ref,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -411,7 +918,9 @@ pub struct QrBlock {
 #[derive(Debug, Clone)]
 pub struct RawProject {
     pub acts: Vec<(std::path::PathBuf, ActsFile)>,
-    pub services: Vec<(std::path::PathBuf, Service)>,
+    pub services: Vec<(std::path::PathBuf, ServiceFile)>,
+    pub amendments: Vec<(std::path::PathBuf, AmendmentFile)>,
+    pub mrp: Vec<(std::path::PathBuf, MrpFile)>,
     pub institutions: Vec<(std::path::PathBuf, InstitutionsFile)>,
     pub conventions: Vec<(std::path::PathBuf, ConventionsFile)>,
     pub calendars: Vec<(std::path::PathBuf, CalendarFile)>,

@@ -9,7 +9,8 @@ use crate::model::{Form, Layout};
 use crate::render::{RenderError, Renderer};
 use crate::text::Lang;
 use crate::validate::{self, Rules};
-use crate::{load, output, view};
+use crate::{load, output, resolve, view};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,8 @@ pub enum Error {
     Input(Diagnostics),
     Render(RenderError),
     Io(PathBuf, std::io::Error),
+    /// Nothing (or not enough) is encoded for the date asked about.
+    Rules(resolve::ResolveError),
 }
 
 impl fmt::Display for Error {
@@ -29,6 +32,7 @@ impl fmt::Display for Error {
             Error::Input(d) => write!(f, "{d}"),
             Error::Render(e) => write!(f, "error: {e}"),
             Error::Io(p, e) => write!(f, "error: {}: {e}", p.display()),
+            Error::Rules(e) => write!(f, "error: {e}"),
         }
     }
 }
@@ -86,9 +90,15 @@ impl Project {
         Ok(self.renderer.get_or_init(|| r))
     }
 
-    pub fn decide(&self, case_path: &Path) -> Result<(LoadedCase, Decision), Error> {
+    /// Decides a case under the rules of its date of application, or of
+    /// `as_of` when given.
+    pub fn decide(
+        &self,
+        case_path: &Path,
+        as_of: Option<NaiveDate>,
+    ) -> Result<(LoadedCase, Decision), Error> {
         let lc = case::load_case(case_path)?;
-        let d = decide::decide(&self.rules, &lc)?;
+        let d = decide::decide(&self.rules, &lc, as_of)?;
         Ok((lc, d))
     }
 
@@ -101,7 +111,7 @@ impl Project {
     /// The language sets a form is produced in: one per language, or both at once.
     fn editions(form: &Form, only: Option<Lang>) -> Vec<Vec<Lang>> {
         match form.layout {
-            Layout::Bilingual => vec![Lang::ALL.to_vec()],
+            Layout::Bilingual | Layout::Interleaved => vec![Lang::ALL.to_vec()],
             Layout::PerLanguage => Lang::ALL
                 .into_iter()
                 .filter(|l| only.is_none_or(|o| o == *l))
@@ -112,16 +122,41 @@ impl Project {
 
     fn file_name(form: &Form, langs: &[Lang]) -> String {
         match form.layout {
-            Layout::Bilingual => format!("{}.pdf", form.id.value),
+            Layout::Bilingual | Layout::Interleaved => format!("{}.pdf", form.id.value),
             Layout::PerLanguage => format!("{}.{}.pdf", form.id.value, langs[0]),
         }
     }
 
-    /// Every blank form of every service, in each language.
-    pub fn render_blanks(&self, only: Option<Lang>) -> Result<Vec<Document>, Error> {
+    /// The forms of every service version in force on `as_of`, blank, in
+    /// each language; the notes say which services have nothing in force.
+    pub fn render_blanks(
+        &self,
+        as_of: NaiveDate,
+        only: Option<Lang>,
+    ) -> Result<(Vec<Document>, Vec<String>), Error> {
         let mut docs = vec![];
-        for (id, form) in &self.rules.forms {
-            let file = self.rules.form_files.get(id).cloned().unwrap_or_default();
+        let mut notes = vec![];
+        let mut ids = std::collections::BTreeSet::new();
+        for service in self.rules.services.keys() {
+            match resolve::service_as_of(&self.rules, service, as_of) {
+                Ok(f) => {
+                    if let Some(forms) = &f.service.rules.forms {
+                        ids.extend(forms.application.values().map(|r| r.value.clone()));
+                        for r in [&forms.certificate, &forms.refusal, &forms.intake_refusal]
+                            .into_iter()
+                            .flatten()
+                        {
+                            ids.insert(r.value.clone());
+                        }
+                    }
+                }
+                Err(e) => notes.push(format!("{service}: {e}")),
+            }
+        }
+        for id in &ids {
+            let Some((form, file)) = self.form(id) else {
+                continue;
+            };
             let date = self
                 .rules
                 .acts
@@ -143,7 +178,7 @@ impl Project {
                 docs.push(Document { name, pdf });
             }
         }
-        Ok(docs)
+        Ok((docs, notes))
     }
 
     fn input(&self, d: crate::diag::Diagnostic) -> Error {
@@ -161,10 +196,11 @@ impl Project {
         d: &Decision,
         only: Option<Lang>,
     ) -> Result<CaseDocuments, Error> {
-        let service = &self.rules.services[&d.service];
+        let forms = d.rules.service.rules.forms.clone().unwrap_or_default();
+        let service = &forms;
         let mut wanted = vec![];
         let mut notes = vec![];
-        match service.forms.application.get(&d.request) {
+        match service.application.get(&d.request) {
             Some(f) => wanted.push(f.value.clone()),
             None => notes.push(format!(
                 "no application form for `{}` is encoded: the seeds do not give it",
@@ -174,11 +210,11 @@ impl Project {
         let outcome_form = match &d.outcome {
             Outcome::Accepted { .. } => None,
             Outcome::RefusedAtIntake { .. } => {
-                Some(("receipt refusing acceptance", &service.forms.intake_refusal))
+                Some(("receipt refusing acceptance", &service.intake_refusal))
             }
-            Outcome::Refused { .. } => Some(("refusal notice", &service.forms.refusal)),
+            Outcome::Refused { .. } => Some(("refusal notice", &service.refusal)),
             Outcome::CertificateIssued { .. } => {
-                Some(("registration certificate", &service.forms.certificate))
+                Some(("registration certificate", &service.certificate))
             }
         };
         match outcome_form {
@@ -261,40 +297,18 @@ pub fn translations(p: &Project) -> Vec<String> {
             ));
         }
     };
-    for (id, s) in &p.rules.services {
-        let file = p
-            .rules
-            .service_files
-            .get(id)
-            .map(|f| f.display().to_string())
-            .unwrap_or_default();
-        push(&file, &s.title);
-        push(&file, &s.provider.text);
-        push(&file, &s.term.text);
-        push(&file, &s.intake_refusal.text);
-        for c in &s.channels {
-            push(&file, &c.name);
+    for versions in p.rules.services.values() {
+        for (file, s) in versions {
+            let file = file.display().to_string();
+            s.rules.texts().into_iter().for_each(|t| push(&file, t));
         }
-        for r in &s.requests {
-            push(&file, &r.name);
-        }
-        for d in &s.documents {
-            push(&file, &d.name);
-        }
-        for g in &s.grounds {
-            push(&file, &g.text);
-        }
-        for x in &s.schedules {
-            push(&file, &x.text);
-        }
-        for a in &s.appeals {
-            push(&file, &a.text);
-        }
-        if let Some(f) = &s.fee {
-            push(&file, &f.text);
-        }
-        if let Some(l) = &s.legalization {
-            push(&file, &l.text);
+    }
+    for (file, a) in &p.rules.amendments {
+        let file = file.display().to_string();
+        for c in &a.changes {
+            for parts in [&c.value.replace, &c.value.insert].into_iter().flatten() {
+                parts.texts().into_iter().for_each(|t| push(&file, t));
+            }
         }
     }
     for (id, f) in &p.rules.forms {
@@ -322,6 +336,14 @@ pub fn translations(p: &Project) -> Vec<String> {
                     t.rows.iter().for_each(|r| push(&file, &r.label));
                 }
                 Block::Signature(s) => push(&file, &s.label),
+                Block::Choice(c) => {
+                    push(&file, &c.label);
+                    c.options.iter().for_each(|o| push(&file, &o.label));
+                }
+                Block::Records(r) => {
+                    push(&file, &r.label);
+                    r.columns.iter().for_each(|c| push(&file, &c.label));
+                }
                 Block::Qr(q) => {
                     if let Some(c) = &q.caption {
                         push(&file, c)

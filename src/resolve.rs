@@ -1,15 +1,25 @@
 //! Stage 3, resolve: the rules of a service in force on a date.
 //!
-//! A service is built on acts; each act has a date, possibly an expiry and an
-//! entry-into-force rule that needs the first official publication date. The
-//! seeds do not give publication dates, so when one is missing the act is
-//! treated as in force from its date and the result says so plainly — the
-//! gap is reported, never filled with a guessed date.
+//! A service has one file per act that adopted its rules (order 144, then
+//! Rules 258) and amendment files that rewrite parts of them. On a date D the
+//! version whose act is in force governs, and every change whose entry into
+//! force is on or before D is applied to it, in order.
+//!
+//! Entry into force is often "N calendar days after first official
+//! publication", and the seeds give no publication dates. Then the act is
+//! certainly not in force before the earliest day it could be (registration,
+//! or else adoption, plus N+1 days); from that day on it is taken as in force
+//! and the result carries a caveat naming the missing date — the gap is shown
+//! in every output, never filled with a guessed date.
 
-use crate::model::{Act, Service};
+use crate::model::{Act, AmendmentFile, Change, EntryIntoForce, Part, Parts, Service, ServiceFile};
+use crate::text::Citation;
 use crate::validate::Rules;
 use chrono::{Days, NaiveDate};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// An act applied to a date, with what is and is not established about it.
 #[derive(Debug, Clone)]
@@ -24,31 +34,59 @@ pub struct AppliedAct {
     pub caveat: Option<String>,
 }
 
+/// One change of an amending act, applied or still to come.
+#[derive(Debug, Clone)]
+pub struct AppliedChange {
+    pub act: String,
+    pub cite: Citation,
+    pub summary: Option<String>,
+    /// The parts it replaced, inserted into or repealed.
+    pub parts: Vec<Part>,
+    pub in_force_from: Option<NaiveDate>,
+    pub caveat: Option<String>,
+}
+
 /// A service's rules as in force on one date.
-#[derive(Debug)]
-pub struct InForce<'r> {
-    pub service: &'r Service,
+#[derive(Debug, Clone)]
+pub struct InForce {
+    pub service: Service,
     pub date: NaiveDate,
+    /// The base act first, then every amending act with a change applied.
     pub acts: Vec<AppliedAct>,
+    pub changes: Vec<AppliedChange>,
+    /// Changes already adopted that are not in force on the date.
+    pub pending: Vec<AppliedChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveError {
     UnknownService(String),
-    NotYetAdopted {
-        act: String,
-        adopted: NaiveDate,
+    /// No version of the service is in force on the date; one line per
+    /// encoded version says why not.
+    NoVersion {
+        service: String,
         date: NaiveDate,
+        why: Vec<String>,
     },
-    NotYetInForce {
-        act: String,
-        from: NaiveDate,
+    /// More than one version may be in force (entry dates unknown).
+    Ambiguous {
+        service: String,
         date: NaiveDate,
+        acts: Vec<String>,
     },
-    Expired {
-        act: String,
-        expired: NaiveDate,
+    /// The version in force lacks its name or citation.
+    NotEncoded {
+        service: String,
         date: NaiveDate,
+        act: String,
+        parts: Vec<(Part, String)>,
+    },
+    /// An amendment does not fit the rules it amends.
+    Amendment {
+        file: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
     },
 }
 
@@ -56,95 +94,669 @@ impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResolveError::UnknownService(s) => write!(f, "unknown service `{s}`"),
-            ResolveError::NotYetAdopted { act, adopted, date } => write!(
+            ResolveError::NoVersion { service, date, why } => {
+                write!(f, "no rules of service `{service}` are encoded for {date}:")?;
+                for w in why {
+                    write!(f, "\n  - {w}")?;
+                }
+                Ok(())
+            }
+            ResolveError::Ambiguous {
+                service,
+                date,
+                acts,
+            } => write!(
                 f,
-                "no rules are encoded for {date}: act `{act}` was adopted on {adopted}, and no earlier version is in the rules"
+                "more than one version of service `{service}` may be in force on {date} ({}); record the publication dates in rules/acts.yaml to decide",
+                acts.join(", ")
             ),
-            ResolveError::NotYetInForce { act, from, date } => write!(
-                f,
-                "no rules are encoded for {date}: act `{act}` enters into force on {from}"
-            ),
-            ResolveError::Expired { act, expired, date } => write!(
-                f,
-                "no rules are encoded for {date}: act `{act}` was in force until {expired}"
-            ),
+            ResolveError::NotEncoded {
+                service,
+                date,
+                act,
+                parts,
+            } => {
+                write!(
+                    f,
+                    "the rules of service `{service}` in force on {date} (act `{act}`) are not encoded:"
+                )?;
+                // One line per reason: the parts it covers, then why.
+                let mut by_why: Vec<(&str, Vec<String>)> = vec![];
+                for (p, why) in parts {
+                    match by_why.iter_mut().find(|(w, _)| w == why) {
+                        Some((_, ps)) => ps.push(format!("`{p}`")),
+                        None => by_why.push((why, vec![format!("`{p}`")])),
+                    }
+                }
+                for (why, ps) in by_why {
+                    write!(f, "\n  - {}: {why}", ps.join(", "))?;
+                }
+                Ok(())
+            }
+            ResolveError::Amendment {
+                file,
+                line,
+                column,
+                message,
+            } => write!(f, "{}:{line}:{column}: {message}", file.display()),
         }
     }
 }
 
 impl std::error::Error for ResolveError {}
 
-pub fn service_as_of<'r>(
-    rules: &'r Rules,
-    service: &str,
-    date: NaiveDate,
-) -> Result<InForce<'r>, ResolveError> {
-    let s = rules
-        .services
-        .get(service)
-        .ok_or_else(|| ResolveError::UnknownService(service.to_string()))?;
-    let acts = s
-        .acts
-        .iter()
-        .filter_map(|id| rules.acts.get(&id.value))
-        .map(|a| apply(a, date))
-        .collect::<Result<_, _>>()?;
-    Ok(InForce {
-        service: s,
-        date,
-        acts,
+/// When an act or change enters into force, as far as the data says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Known(NaiveDate),
+    /// Not before `earliest`; the exact day needs a date the rules lack.
+    Unknown {
+        earliest: NaiveDate,
+        why: String,
+    },
+}
+
+impl Entry {
+    /// The day to compare with: exact, or the earliest possible.
+    pub fn day(&self) -> NaiveDate {
+        match self {
+            Entry::Known(d) | Entry::Unknown { earliest: d, .. } => *d,
+        }
+    }
+    fn caveat(&self) -> Option<String> {
+        match self {
+            Entry::Known(_) => None,
+            Entry::Unknown { why, .. } => Some(why.clone()),
+        }
+    }
+    fn known(&self) -> Option<NaiveDate> {
+        match self {
+            Entry::Known(d) => Some(*d),
+            Entry::Unknown { .. } => None,
+        }
+    }
+}
+
+/// Entry into force of `act`, or of a change with its own `rule`.
+pub fn entry_of(act: &Act, rule: Option<&EntryIntoForce>) -> Option<Entry> {
+    let adopted = act.date?;
+    let own = rule.is_some();
+    let Some(rule) = rule.or(act.entry_into_force.as_ref()) else {
+        return Some(Entry::Known(adopted));
+    };
+    if let Some(d) = rule.date {
+        return Some(Entry::Known(d));
+    }
+    let n = u64::from(rule.days_after_publication.unwrap_or(0));
+    if let Some(p) = act.published {
+        return p.checked_add_days(Days::new(n + 1)).map(Entry::Known);
+    }
+    let floor = act
+        .registration
+        .as_ref()
+        .and_then(|r| r.date)
+        .unwrap_or(adopted);
+    Some(Entry::Unknown {
+        earliest: floor.checked_add_days(Days::new(n + 1))?,
+        why: format!(
+            "{}`{}` enter{} into force {n} calendar days after first official publication, whose date is not recorded (rules/acts.yaml `published`); taken as in force from {} at the earliest",
+            if own { "the changes of " } else { "" },
+            act.id.value,
+            if own { "" } else { "s" },
+            floor.checked_add_days(Days::new(n + 1))?
+        ),
     })
 }
 
-fn apply(act: &Act, date: NaiveDate) -> Result<AppliedAct, ResolveError> {
-    let id = act.id.value.clone();
-    if let Some(adopted) = act.date
-        && date < adopted
-    {
-        return Err(ResolveError::NotYetAdopted {
-            act: id,
-            adopted,
-            date,
+/// Whether `act` applies on `date`: `Ok` with its facts, or why not.
+pub fn act_on(rules: &Rules, act: &Act, date: NaiveDate) -> Result<AppliedAct, String> {
+    let id = &act.id.value;
+    let Some(adopted) = act.date else {
+        return Err(format!("act `{id}` has no date in rules/acts.yaml"));
+    };
+    if date < adopted {
+        return Err(format!("act `{id}` was adopted on {adopted}, after {date}"));
+    }
+    let Some(entry) = entry_of(act, None) else {
+        return Err(format!("the entry into force of `{id}` cannot be computed"));
+    };
+    if date < entry.day() {
+        return Err(match &entry {
+            Entry::Known(d) => format!("act `{id}` enters into force on {d}"),
+            Entry::Unknown { earliest, .. } => format!(
+                "act `{id}` enters into force on {earliest} at the earliest (publication date not recorded)"
+            ),
         });
     }
     if let Some(expired) = act.expires
         && date > expired
     {
-        return Err(ResolveError::Expired {
-            act: id,
-            expired,
-            date,
-        });
+        return Err(format!("act `{id}` was in force until {expired}"));
     }
-    let (in_force_from, caveat) = match (&act.entry_into_force, act.published) {
-        (Some(rule), Some(published)) => (
-            published.checked_add_days(Days::new(u64::from(rule.days_after_publication) + 1)),
-            None,
-        ),
-        (Some(rule), None) => (
-            None,
-            Some(format!(
-                "enters into force {} calendar days after first official publication, whose date is not recorded (rules/acts.yaml `published`)",
-                rule.days_after_publication
-            )),
-        ),
-        (None, _) => (None, None),
-    };
-    if let Some(from) = in_force_from
-        && date < from
+    if let Some(by) = &act.repealed_by
+        && let Some(repealer) = rules.acts.get(&by.value)
+        && let Some(e) = entry_of(repealer, None)
+        && date >= e.day()
     {
-        return Err(ResolveError::NotYetInForce {
-            act: id,
-            from,
-            date,
-        });
+        return Err(format!(
+            "act `{id}` was repealed by `{}`, in force from {}{}",
+            by.value,
+            e.day(),
+            if e.known().is_none() {
+                " at the earliest (publication date not recorded)"
+            } else {
+                ""
+            }
+        ));
     }
     Ok(AppliedAct {
-        id,
+        id: id.clone(),
         number: act.number.clone(),
         date: act.date,
-        in_force_from,
+        in_force_from: entry.known(),
         expires: act.expires,
-        caveat,
+        caveat: entry.caveat(),
     })
+}
+
+/// The rules of `service` in force on `date`.
+pub fn service_as_of(
+    rules: &Rules,
+    service: &str,
+    date: NaiveDate,
+) -> Result<InForce, ResolveError> {
+    let versions = rules
+        .services
+        .get(service)
+        .ok_or_else(|| ResolveError::UnknownService(service.to_string()))?;
+    let mut in_force = vec![];
+    let mut why = vec![];
+    for (file, v) in versions {
+        match rules.acts.get(&v.act.value) {
+            Some(act) => match act_on(rules, act, date) {
+                Ok(a) => in_force.push((file, v, a)),
+                Err(e) => why.push(format!("{} ({}): {e}", v.act.value, file.display())),
+            },
+            None => why.push(format!("unknown act `{}`", v.act.value)),
+        }
+    }
+    let (file, base, base_act) = match in_force.len() {
+        0 => {
+            return Err(ResolveError::NoVersion {
+                service: service.to_string(),
+                date,
+                why,
+            });
+        }
+        1 => in_force.remove(0),
+        _ => {
+            return Err(ResolveError::Ambiguous {
+                service: service.to_string(),
+                date,
+                acts: in_force
+                    .iter()
+                    .map(|(_, v, _)| v.act.value.clone())
+                    .collect(),
+            });
+        }
+    };
+    let mut state = Consolidation::new(file, base);
+    let mut acts = vec![base_act];
+    let mut changes = vec![];
+    let mut pending = vec![];
+    for o in ordered_changes(&rules.acts, &rules.amendments, service, &base.act.value) {
+        let (afile, amendment, change, entry) = (o.file, o.amendment, &o.change.value, o.entry);
+        let Some(act) = rules.acts.get(&amendment.act.value) else {
+            continue;
+        };
+        let adopted = act.date.is_some_and(|d| d <= date);
+        let mut applied = AppliedChange {
+            act: amendment.act.value.clone(),
+            cite: change.cite.clone(),
+            summary: change.summary.clone(),
+            parts: change_parts(change),
+            in_force_from: entry.known(),
+            caveat: entry.caveat(),
+        };
+        if !adopted || date < entry.day() {
+            if adopted {
+                applied.in_force_from = Some(entry.day());
+                pending.push(applied);
+            }
+            continue;
+        }
+        state
+            .apply(afile, o.index, o.change)
+            .map_err(|(line, column, message)| ResolveError::Amendment {
+                file: afile.clone(),
+                line,
+                column,
+                message,
+            })?;
+        if !acts
+            .iter()
+            .any(|a: &AppliedAct| a.id == amendment.act.value)
+        {
+            acts.push(AppliedAct {
+                id: amendment.act.value.clone(),
+                number: act.number.clone(),
+                date: act.date,
+                in_force_from: entry_of(act, None).and_then(|e| e.known()),
+                expires: act.expires,
+                caveat: None,
+            });
+        }
+        changes.push(applied);
+    }
+    // An amending act's caveat is the one of its changes, which may differ
+    // from change to change; list each once.
+    for a in acts.iter_mut().skip(1) {
+        let mut caveats: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.act == a.id)
+            .filter_map(|c| c.caveat.as_deref())
+            .collect();
+        caveats.dedup();
+        if !caveats.is_empty() {
+            a.caveat = Some(caveats.join("; "));
+        }
+    }
+    let service = state.finish(service, date, &base.act.value)?;
+    Ok(InForce {
+        service,
+        date,
+        acts,
+        changes,
+        pending,
+    })
+}
+
+/// A change with where it is written and when it takes effect.
+pub struct Ordered<'r> {
+    pub file: &'r PathBuf,
+    pub amendment: &'r AmendmentFile,
+    pub index: usize,
+    pub change: &'r Spanned<Change>,
+    pub entry: Entry,
+}
+
+/// Every change to `service`'s rules of act `base`, in the order they take
+/// effect (by entry date, then file order), with its entry into force.
+pub fn ordered_changes<'r>(
+    acts: &'r BTreeMap<String, Act>,
+    amendments: &'r [(PathBuf, AmendmentFile)],
+    service: &str,
+    base: &str,
+) -> Vec<Ordered<'r>> {
+    let mut out = vec![];
+    for (file, a) in amendments {
+        let Some(act) = acts.get(&a.act.value) else {
+            continue;
+        };
+        if a.service.value != service || act.amends.as_ref().map(|r| r.value.as_str()) != Some(base)
+        {
+            continue;
+        }
+        for (index, change) in a.changes.iter().enumerate() {
+            if let Some(entry) = entry_of(act, change.value.in_force.as_ref()) {
+                out.push(Ordered {
+                    file,
+                    amendment: a,
+                    index,
+                    change,
+                    entry,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|o| o.entry.day());
+    out
+}
+
+fn change_parts(c: &Change) -> Vec<Part> {
+    let mut v = vec![];
+    for p in [&c.replace, &c.insert].into_iter().flatten() {
+        v.extend(p.present());
+    }
+    for r in &c.repeal {
+        if let Ok(p) = r.value.split('.').next().unwrap_or("").parse::<Part>() {
+            v.push(p);
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A service's rules being built up: the base text, then changes in order.
+pub struct Consolidation {
+    pub rules: Parts,
+    pub missing: BTreeMap<Part, String>,
+    /// Where each part's text was written: file and key path of the part's
+    /// parent (`rules`, `changes[3].replace`).
+    pub origin: BTreeMap<Part, (PathBuf, String)>,
+}
+
+impl Consolidation {
+    pub fn new(file: &Path, base: &ServiceFile) -> Consolidation {
+        let mut missing = BTreeMap::new();
+        for m in &base.missing {
+            for p in &m.parts {
+                missing.insert(p.value, m.why.clone());
+            }
+        }
+        let origin = base
+            .rules
+            .present()
+            .into_iter()
+            .map(|p| (p, (file.to_path_buf(), "rules".to_string())))
+            .collect();
+        Consolidation {
+            rules: base.rules.clone(),
+            missing,
+            origin,
+        }
+    }
+
+    /// Applies one change; an error is (line, column, message) in its file.
+    pub fn apply(
+        &mut self,
+        file: &Path,
+        index: usize,
+        change: &Spanned<Change>,
+    ) -> Result<(), (u32, u32, String)> {
+        let at = |s: &Spanned<Change>, m: String| {
+            (s.referenced.line() as u32, s.referenced.column() as u32, m)
+        };
+        let c = &change.value;
+        if let Some(patch) = &c.replace {
+            for p in patch.present() {
+                if !self.origin.contains_key(&p) && !self.missing.contains_key(&p) {
+                    return Err(at(
+                        change,
+                        format!(
+                            "`replace` rewrites `{p}`, which the rules it amends do not have (use `insert` to add a part; list it under `missing:` in the base file if its text is not in the seeds)"
+                        ),
+                    ));
+                }
+            }
+            for p in self.rules.replace_from(patch) {
+                self.missing.remove(&p);
+                self.origin
+                    .insert(p, (file.to_path_buf(), format!("changes[{index}].replace")));
+            }
+        }
+        if let Some(patch) = &c.insert {
+            for (p, r) in self.rules.insert_from(patch) {
+                r.map_err(|e| at(change, format!("`insert` into `{p}`: {e}")))?;
+                self.missing.remove(&p);
+                self.origin
+                    .entry(p)
+                    .or_insert_with(|| (file.to_path_buf(), format!("changes[{index}].insert")));
+            }
+        }
+        for r in &c.repeal {
+            let (part, key) = match r.value.split_once('.') {
+                Some((p, k)) => (p, Some(k)),
+                None => (r.value.as_str(), None),
+            };
+            let here = (r.referenced.line() as u32, r.referenced.column() as u32);
+            let part: Part = part.parse().map_err(|e| (here.0, here.1, e))?;
+            if self.missing.contains_key(&part) && !self.origin.contains_key(&part) {
+                if key.is_some() {
+                    return Err((
+                        here.0,
+                        here.1,
+                        format!("cannot repeal an item of `{part}`: its text is not encoded"),
+                    ));
+                }
+                self.missing.remove(&part);
+                continue;
+            }
+            self.rules
+                .repeal(part, key)
+                .map_err(|e| (here.0, here.1, format!("`repeal: {}`: {e}", r.value)))?;
+            if key.is_none() {
+                self.origin.remove(&part);
+            }
+        }
+        Ok(())
+    }
+
+    /// The consolidated service; it must at least have a name and a citation.
+    pub fn finish(
+        self,
+        service: &str,
+        date: NaiveDate,
+        act: &str,
+    ) -> Result<Service, ResolveError> {
+        let (Some(title), Some(cite)) = (self.rules.title.clone(), self.rules.cite.clone()) else {
+            let parts = [Part::Title, Part::Cite]
+                .into_iter()
+                .filter(|p| !self.origin.contains_key(p))
+                .map(|p| {
+                    let why = self
+                        .missing
+                        .get(&p)
+                        .cloned()
+                        .unwrap_or_else(|| "not given".into());
+                    (p, why)
+                })
+                .chain(
+                    self.missing
+                        .iter()
+                        .filter(|(p, _)| !matches!(p, Part::Title | Part::Cite))
+                        .map(|(p, w)| (*p, w.clone())),
+                )
+                .collect();
+            return Err(ResolveError::NotEncoded {
+                service: service.to_string(),
+                date,
+                act: act.to_string(),
+                parts,
+            });
+        };
+        Ok(Service {
+            id: service.to_string(),
+            title,
+            cite,
+            rules: self.rules,
+            missing: self.missing,
+            origin: self.origin,
+        })
+    }
+}
+
+/// What a result rests on, for every output: the acts, the changes applied
+/// and the changes adopted but not yet in force.
+pub fn applied(f: &InForce) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("acts applied:\n");
+    for a in &f.acts {
+        let _ = write!(
+            out,
+            "  - {} No. {} of {}",
+            a.id,
+            a.number.as_deref().unwrap_or("?"),
+            a.date.map(|d| d.to_string()).unwrap_or_else(|| "?".into())
+        );
+        if let Some(from) = a.in_force_from {
+            let _ = write!(out, ", in force from {from}");
+        }
+        if let Some(e) = a.expires {
+            let _ = write!(out, ", in force until {e}");
+        }
+        if let Some(c) = &a.caveat {
+            let _ = write!(out, "\n      caveat: {c}");
+        }
+        out.push('\n');
+    }
+    // A change's caveat is shown only where it differs from its act's.
+    let shown: Vec<&str> = f.acts.iter().filter_map(|a| a.caveat.as_deref()).collect();
+    let line = |c: &AppliedChange| {
+        let mut c = c.clone();
+        if c.caveat
+            .as_deref()
+            .is_some_and(|cv| shown.iter().any(|s| s.contains(cv)))
+        {
+            c.caveat = None;
+        }
+        change_line(&c)
+    };
+    if !f.changes.is_empty() {
+        out.push_str("amendments applied:\n");
+        for c in &f.changes {
+            let _ = writeln!(out, "  - {}", line(&c.clone()));
+        }
+    }
+    if !f.pending.is_empty() {
+        let _ = writeln!(out, "adopted, not in force on {}:", f.date);
+        for c in &f.pending {
+            let _ = writeln!(out, "  - {}", line(c));
+        }
+    }
+    if !f.service.missing.is_empty() {
+        out.push_str("not encoded (text not in the seeds):\n");
+        let mut by_why: Vec<(&str, Vec<&str>)> = vec![];
+        for (p, why) in &f.service.missing {
+            match by_why.iter_mut().find(|(w, _)| w == why) {
+                Some((_, ps)) => ps.push(p.name()),
+                None => by_why.push((why, vec![p.name()])),
+            }
+        }
+        for (why, ps) in by_why {
+            let _ = writeln!(out, "  - {}: {why}", ps.join(", "));
+        }
+    }
+    out
+}
+
+fn change_line(c: &AppliedChange) -> String {
+    let parts: Vec<&str> = c.parts.iter().map(|p| p.name()).collect();
+    let mut s = format!("[{}] {}", c.cite, parts.join(", "));
+    if let Some(sum) = &c.summary {
+        s.push_str(&format!(" — {sum}"));
+    }
+    if let Some(from) = c.in_force_from {
+        s.push_str(&format!(" (from {from})"));
+    }
+    if let Some(cv) = &c.caveat {
+        s.push_str(&format!(" (caveat: {cv})"));
+    }
+    s
+}
+
+/// The consolidated rules as plain text, for `qujat rules`: what legal staff
+/// check after recording an amendment.
+pub fn describe(f: &InForce) -> String {
+    use crate::text::Lang;
+    use std::fmt::Write;
+    let s = &f.service;
+    let r = &s.rules;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} on {}", s.id, f.date);
+    let _ = writeln!(out, "  title: {} [{}]", s.title.get(Lang::Ru), s.cite);
+    if let Some(t) = &r.term {
+        let _ = writeln!(
+            out,
+            "  term: {} working day(s), day of application {} [{}]",
+            t.working_days,
+            if t.application_day_counted {
+                "counted"
+            } else {
+                "not counted"
+            },
+            t.cite
+        );
+    }
+    for (what, n) in [
+        ("max wait", &r.max_wait_minutes),
+        ("max service", &r.max_service_minutes),
+    ] {
+        if let Some(n) = n {
+            let _ = writeln!(out, "  {what}: {} min [{}]", n.value, n.cite);
+        }
+    }
+    if let Some(fee) = &r.fee {
+        match fee.mrp {
+            Some(m) => {
+                let _ = writeln!(out, "  fee: {m} MRP [{}]", fee.cite);
+            }
+            None if fee.free => {
+                let _ = writeln!(out, "  fee: free [{}]", fee.cite);
+            }
+            None => {
+                let _ = writeln!(out, "  fee: {} [{}]", fee.text.get(Lang::Ru), fee.cite);
+            }
+        }
+    }
+    let list = |out: &mut String, name: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "  {name}: {}", items.join(", "));
+        }
+    };
+    list(
+        &mut out,
+        "channels",
+        s.channels().iter().map(|x| x.id.value.clone()).collect(),
+    );
+    list(
+        &mut out,
+        "requests",
+        s.requests().iter().map(|x| x.id.value.clone()).collect(),
+    );
+    list(
+        &mut out,
+        "documents",
+        s.documents().iter().map(|x| x.id.value.clone()).collect(),
+    );
+    list(
+        &mut out,
+        "grounds",
+        s.grounds().iter().map(|x| x.id.value.clone()).collect(),
+    );
+    list(
+        &mut out,
+        "steps",
+        s.steps()
+            .iter()
+            .map(|x| {
+                let d = x
+                    .duration
+                    .as_ref()
+                    .map(
+                        |d| match (d.minutes, d.hours, d.working_days, d.calendar_days) {
+                            (Some(m), ..) => format!(" ({m} min)"),
+                            (_, Some(h), ..) => format!(" ({h} h)"),
+                            (_, _, Some(w), _) => format!(" ({w} working days)"),
+                            (_, _, _, Some(c)) => format!(" ({c} calendar days)"),
+                            _ => String::new(),
+                        },
+                    )
+                    .unwrap_or_default();
+                format!("{}{d}", x.id.value)
+            })
+            .collect(),
+    );
+    if let Some(forms) = &r.forms {
+        let mut v: Vec<String> = forms
+            .application
+            .iter()
+            .map(|(k, f)| format!("application.{k}={}", f.value))
+            .collect();
+        for (k, x) in [
+            ("certificate", &forms.certificate),
+            ("refusal", &forms.refusal),
+            ("intake_refusal", &forms.intake_refusal),
+        ] {
+            if let Some(x) = x {
+                v.push(format!("{k}={}", x.value));
+            }
+        }
+        list(&mut out, "forms", v);
+    }
+    for line in applied(f).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    out
 }

@@ -7,7 +7,11 @@
 
 use crate::calendar::Calendar;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
-use crate::model::{Act, Block, Convention, Form, Institution, RawProject, Ref, Service};
+use crate::model::{
+    Act, AmendmentFile, Block, Convention, EntryIntoForce, Form, Institution, MrpYear, Part, Parts,
+    RawProject, Ref, ServiceFile,
+};
+use crate::resolve::{self, Consolidation};
 use crate::text::{Lang, Text};
 use crate::view;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,13 +21,16 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct Rules {
     pub acts: BTreeMap<String, Act>,
-    pub services: BTreeMap<String, Service>,
+    /// Every encoded version of each service (one per adopting act), by service id.
+    pub services: BTreeMap<String, Vec<(PathBuf, ServiceFile)>>,
+    /// Amending acts, in file order.
+    pub amendments: Vec<(PathBuf, AmendmentFile)>,
+    /// The monthly calculation index by year.
+    pub mrp: BTreeMap<i32, MrpYear>,
     pub institutions: BTreeMap<u32, Institution>,
     pub conventions: BTreeMap<String, Convention>,
     pub calendar: Calendar,
     pub forms: BTreeMap<String, Form>,
-    /// The file each service was read from, by service id.
-    pub service_files: BTreeMap<String, PathBuf>,
     /// The file each form was read from, by form id.
     pub form_files: BTreeMap<String, PathBuf>,
     pub sources: Sources,
@@ -85,6 +92,17 @@ impl Checker {
         }
     }
 
+    fn entry_rule(&mut self, file: &Path, at: &Ref, e: &EntryIntoForce, path: String) {
+        if e.date.is_some() == e.days_after_publication.is_some() {
+            self.at(
+                file,
+                at,
+                "entry into force needs exactly one of `date` and `days_after_publication`".into(),
+                path,
+            );
+        }
+    }
+
     fn text(&mut self, file: &Path, t: &Text, path: &str) {
         for lang in Lang::ALL {
             let s = t.spanned(lang);
@@ -102,7 +120,6 @@ impl Checker {
 
 pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics> {
     let mut c = Checker { errors: vec![] };
-    let mut service_files = BTreeMap::new();
     let mut form_files = BTreeMap::new();
 
     let mut acts = BTreeMap::new();
@@ -125,6 +142,12 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
         for (i, a) in f.acts.iter().enumerate() {
             if let Some(target) = &a.amends {
                 c.known(file, target, "act", &act_ids, format!("acts[{i}].amends"));
+            }
+            if let Some(by) = &a.repealed_by {
+                c.known(file, by, "act", &act_ids, format!("acts[{i}].repealed_by"));
+            }
+            if let Some(e) = &a.entry_into_force {
+                c.entry_rule(file, &a.id, e, format!("acts[{i}].entry_into_force"));
             }
         }
     }
@@ -174,21 +197,101 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
     }
     let form_ids: BTreeSet<&str> = forms.keys().map(String::as_str).collect();
 
-    let mut services = BTreeMap::new();
+    let mut services: BTreeMap<String, Vec<(PathBuf, ServiceFile)>> = BTreeMap::new();
     for (file, s) in &raw.services {
-        check_service(
-            &mut c,
-            file,
-            s,
-            &act_ids,
-            &convention_ids,
-            &form_ids,
-            &forms,
-        );
-        service_files.insert(s.id.value.clone(), file.clone());
-        services.insert(s.id.value.clone(), s.clone());
+        c.known(file, &s.act, "act", &act_ids, "act".into());
+        for (i, m) in s.missing.iter().enumerate() {
+            if m.why.trim().is_empty() {
+                c.at(
+                    file,
+                    &s.act,
+                    "say `why` the parts are missing".into(),
+                    format!("missing[{i}].why"),
+                );
+            }
+        }
+        let versions = services.entry(s.service.value.clone()).or_default();
+        if let Some((other, _)) = versions.iter().find(|(_, v)| v.act.value == s.act.value) {
+            c.at(
+                file,
+                &s.act,
+                format!(
+                    "service `{}` already has the rules of act `{}` in {}",
+                    s.service.value,
+                    s.act.value,
+                    other.display()
+                ),
+                "act".into(),
+            );
+        }
+        versions.push((file.clone(), s.clone()));
+    }
+    for (file, a) in &raw.amendments {
+        c.known(file, &a.act, "act", &act_ids, "act".into());
+        let base_acts: Vec<&str> = services
+            .get(&a.service.value)
+            .map(|v| v.iter().map(|(_, s)| s.act.value.as_str()).collect())
+            .unwrap_or_default();
+        if base_acts.is_empty() {
+            let known: BTreeSet<&str> = services.keys().map(String::as_str).collect();
+            c.known(file, &a.service, "service", &known, "service".into());
+        } else if let Some(act) = acts.get(&a.act.value) {
+            match &act.amends {
+                Some(t) if base_acts.contains(&t.value.as_str()) => {}
+                Some(t) => c.at(
+                    file,
+                    &a.act,
+                    format!(
+                        "act `{}` amends `{}` (rules/acts.yaml), but service `{}` has rules of {} only",
+                        a.act.value,
+                        t.value,
+                        a.service.value,
+                        base_acts.join(", ")
+                    ),
+                    "act".into(),
+                ),
+                None => c.at(
+                    file,
+                    &a.act,
+                    format!(
+                        "act `{}` has no `amends:` in rules/acts.yaml, so it cannot amend service `{}`",
+                        a.act.value, a.service.value
+                    ),
+                    "act".into(),
+                ),
+            }
+        }
+        for (i, ch) in a.changes.iter().enumerate() {
+            if let Some(e) = &ch.value.in_force {
+                c.entry_rule(file, &a.act, e, format!("changes[{i}].in_force"));
+            }
+            if ch.value.replace.is_none() && ch.value.insert.is_none() && ch.value.repeal.is_empty()
+            {
+                let r = Ref::new(String::new(), ch.referenced, ch.defined);
+                c.at(
+                    file,
+                    &r,
+                    "a change needs `replace`, `insert` or `repeal`".into(),
+                    format!("changes[{i}]"),
+                );
+            }
+        }
     }
     let service_ids: BTreeSet<&str> = services.keys().map(String::as_str).collect();
+    let mut mrp = BTreeMap::new();
+    for (file, f) in &raw.mrp {
+        for (i, y) in f.mrp.iter().enumerate() {
+            if mrp.insert(y.year.value, y.clone()).is_some() {
+                let r = Ref::new(y.year.value.to_string(), y.year.referenced, y.year.defined);
+                c.at(
+                    file,
+                    &r,
+                    format!("the MRP of {} is given twice", y.year.value),
+                    format!("mrp[{i}].year"),
+                );
+            }
+        }
+    }
     for (file, f) in &raw.forms {
         c.known(file, &f.service, "service", &service_ids, "service".into());
         check_form(&mut c, file, f);
@@ -214,15 +317,45 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
         }
     };
 
+    // Every state a service's rules pass through — the base text, then after
+    // each change in the order they take effect — must hold together.
+    for (id, versions) in &services {
+        for (file, base) in versions {
+            let mut cons = Consolidation::new(file, base);
+            check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+            // Changes taking effect on the same day form one state together.
+            let changes = resolve::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
+            for (i, o) in changes.iter().enumerate() {
+                if let Err((line, column, msg)) = cons.apply(o.file, o.index, o.change) {
+                    c.errors.push(
+                        Diagnostic::error(o.file, line, column, msg)
+                            .at(format!("changes[{}]", o.index)),
+                    );
+                    break;
+                }
+                let last_of_day = changes
+                    .get(i + 1)
+                    .is_none_or(|n| n.entry.day() != o.entry.day());
+                if last_of_day {
+                    check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    c.errors
+        .retain(|d| seen.insert((d.file.clone(), d.line, d.column, d.message.clone())));
+
     match calendar {
         Some(calendar) if c.errors.is_empty() => Ok(Rules {
             acts,
             services,
+            amendments: raw.amendments.clone(),
+            mrp,
             institutions,
             conventions,
             calendar,
             forms,
-            service_files,
             form_files,
             sources,
         }),
@@ -233,152 +366,256 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
     }
 }
 
-fn check_service(
+/// Checks one consolidated state of a service's rules: unique ids, texts,
+/// and references between its parts, each reported in the file (and at the
+/// key path) its part was written in.
+#[allow(clippy::too_many_arguments)]
+fn check_parts(
     c: &mut Checker,
-    file: &Path,
-    s: &Service,
-    act_ids: &BTreeSet<&str>,
+    service: &str,
+    cons: &Consolidation,
+    fallback: &Path,
     convention_ids: &BTreeSet<&str>,
     form_ids: &BTreeSet<&str>,
     forms: &BTreeMap<String, Form>,
 ) {
-    for (i, a) in s.acts.iter().enumerate() {
-        c.known(file, a, "act", act_ids, format!("acts[{i}]"));
+    let s: &Parts = &cons.rules;
+    let fallback = (fallback.to_path_buf(), "rules".to_string());
+    let loc = |p: Part| cons.origin.get(&p).unwrap_or(&fallback).clone();
+    let key = |p: Part, rest: String| {
+        let (_, prefix) = loc(p);
+        format!("{prefix}.{p}{rest}")
+    };
+    let file = |p: Part| loc(p).0;
+    macro_rules! unique {
+        ($part:expr, $what:expr, $list:expr) => {
+            if let Some(list) = $list {
+                c.unique(
+                    &file($part),
+                    $what,
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, x)| (&x.id, key($part, format!("[{i}].id")))),
+                );
+            }
+        };
     }
-    c.text(file, &s.title, "title");
-    c.unique(
-        file,
-        "channel",
-        s.channels
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (&x.id, format!("channels[{i}].id"))),
-    );
-    c.unique(
-        file,
-        "request",
-        s.requests
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (&x.id, format!("requests[{i}].id"))),
-    );
-    c.unique(
-        file,
-        "document",
-        s.documents
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (&x.id, format!("documents[{i}].id"))),
-    );
-    c.unique(
-        file,
-        "ground",
-        s.grounds
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (&x.id, format!("grounds[{i}].id"))),
-    );
-    let channels: BTreeSet<&str> = s.channels.iter().map(|x| x.id.value.as_str()).collect();
-    let requests: BTreeSet<&str> = s.requests.iter().map(|x| x.id.value.as_str()).collect();
-    let documents: BTreeSet<&str> = s.documents.iter().map(|x| x.id.value.as_str()).collect();
-    for (i, d) in s.documents.iter().enumerate() {
-        c.text(file, &d.name, &format!("documents[{i}].name"));
+    unique!(Part::Channels, "channel", &s.channels);
+    unique!(Part::Requests, "request", &s.requests);
+    unique!(Part::Documents, "document", &s.documents);
+    unique!(Part::Grounds, "ground", &s.grounds);
+    unique!(Part::Steps, "step", &s.steps);
+    let ids = |v: Option<Vec<&str>>| -> BTreeSet<String> {
+        v.unwrap_or_default()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    let channels = ids(s
+        .channels
+        .as_ref()
+        .map(|v| v.iter().map(|x| x.id.value.as_str()).collect()));
+    let requests = ids(s
+        .requests
+        .as_ref()
+        .map(|v| v.iter().map(|x| x.id.value.as_str()).collect()));
+    let documents = ids(s
+        .documents
+        .as_ref()
+        .map(|v| v.iter().map(|x| x.id.value.as_str()).collect()));
+    let steps = ids(s
+        .steps
+        .as_ref()
+        .map(|v| v.iter().map(|x| x.id.value.as_str()).collect()));
+    let as_set = |s: &BTreeSet<String>| -> BTreeSet<String> { s.clone() };
+    let known =
+        |c: &mut Checker, part: Part, r: &Ref, what: &str, set: &BTreeSet<String>, rest: String| {
+            let set: BTreeSet<&str> = set.iter().map(String::as_str).collect();
+            c.known(&file(part), r, what, &set, key(part, rest));
+        };
+
+    if let Some(t) = &s.title {
+        c.text(&file(Part::Title), t, &key(Part::Title, String::new()));
     }
-    c.text(file, &s.provider.text, "provider.text");
-    c.text(file, &s.term.text, "term.text");
-    c.text(file, &s.intake_refusal.text, "intake_refusal.text");
-    for (i, x) in s.channels.iter().enumerate() {
-        c.text(file, &x.name, &format!("channels[{i}].name"));
+    for (part, cited) in [
+        (Part::Basis, &s.basis),
+        (Part::Provider, &s.provider),
+        (Part::ServiceForm, &s.service_form),
+        (Part::Result, &s.result),
+    ] {
+        if let Some(x) = cited {
+            c.text(&file(part), &x.text, &key(part, ".text".into()));
+        }
     }
-    for (i, x) in s.requests.iter().enumerate() {
-        c.text(file, &x.name, &format!("requests[{i}].name"));
+    if let Some(t) = &s.term {
+        c.text(&file(Part::Term), &t.text, &key(Part::Term, ".text".into()));
     }
-    for (i, x) in s.schedules.iter().enumerate() {
-        c.text(file, &x.text, &format!("schedules[{i}].text"));
+    if let Some(f) = &s.fee {
+        c.text(&file(Part::Fee), &f.text, &key(Part::Fee, ".text".into()));
     }
-    for (i, x) in s.appeals.iter().enumerate() {
-        c.text(file, &x.text, &format!("appeals[{i}].text"));
+    if let Some(x) = &s.intake_refusal {
+        c.text(
+            &file(Part::IntakeRefusal),
+            &x.text,
+            &key(Part::IntakeRefusal, ".text".into()),
+        );
     }
-    for (i, r) in s.requirements.iter().enumerate() {
-        c.known(
-            file,
+    for (i, d) in s.documents.iter().flatten().enumerate() {
+        c.text(
+            &file(Part::Documents),
+            &d.name,
+            &key(Part::Documents, format!("[{i}].name")),
+        );
+    }
+    for (i, x) in s.channels.iter().flatten().enumerate() {
+        c.text(
+            &file(Part::Channels),
+            &x.name,
+            &key(Part::Channels, format!("[{i}].name")),
+        );
+    }
+    for (i, x) in s.requests.iter().flatten().enumerate() {
+        c.text(
+            &file(Part::Requests),
+            &x.name,
+            &key(Part::Requests, format!("[{i}].name")),
+        );
+    }
+    for (i, x) in s.schedules.iter().flatten().enumerate() {
+        c.text(
+            &file(Part::Schedules),
+            &x.text,
+            &key(Part::Schedules, format!("[{i}].text")),
+        );
+    }
+    for (i, x) in s.appeals.iter().flatten().enumerate() {
+        c.text(
+            &file(Part::Appeals),
+            &x.text,
+            &key(Part::Appeals, format!("[{i}].text")),
+        );
+    }
+    for (i, r) in s.requirements.iter().flatten().enumerate() {
+        let p = Part::Requirements;
+        known(
+            c,
+            p,
             &r.request,
             "request",
             &requests,
-            format!("requirements[{i}].request"),
+            format!("[{i}].request"),
         );
-        c.known(
-            file,
+        known(
+            c,
+            p,
             &r.channel,
             "channel",
             &channels,
-            format!("requirements[{i}].channel"),
+            format!("[{i}].channel"),
         );
         for (j, d) in r.documents.iter().enumerate() {
-            c.known(
-                file,
+            known(
+                c,
+                p,
                 &d.document,
                 "document",
                 &documents,
-                format!("requirements[{i}].documents[{j}].document"),
+                format!("[{i}].documents[{j}].document"),
             );
         }
     }
-    for (i, g) in s.grounds.iter().enumerate() {
-        c.text(file, &g.text, &format!("grounds[{i}].text"));
+    for (i, g) in s.grounds.iter().flatten().enumerate() {
+        let p = Part::Grounds;
+        c.text(&file(p), &g.text, &key(p, format!("[{i}].text")));
+        if let Some(u) = &g.until {
+            c.text(&file(p), u, &key(p, format!("[{i}].until")));
+        }
         for (j, r) in g.requests.iter().enumerate() {
-            c.known(
-                file,
+            known(
+                c,
+                p,
                 r,
                 "request",
                 &requests,
-                format!("grounds[{i}].requests[{j}]"),
+                format!("[{i}].requests[{j}]"),
             );
+        }
+    }
+    for (i, st) in s.steps.iter().flatten().enumerate() {
+        let p = Part::Steps;
+        c.text(&file(p), &st.text, &key(p, format!("[{i}].text")));
+        if let Some(ch) = &st.channel {
+            known(c, p, ch, "channel", &channels, format!("[{i}].channel"));
+        }
+        if let Some(d) = &st.duration {
+            let units = [d.minutes, d.hours, d.working_days, d.calendar_days]
+                .iter()
+                .filter(|x| x.is_some())
+                .count();
+            if units != 1 {
+                c.at(&file(p), &st.id, "a step's `duration` needs exactly one of `minutes`, `hours`, `working_days`, `calendar_days`".into(), key(p, format!("[{i}].duration")));
+            }
+        }
+        if let Some(due) = &st.due {
+            match (&due.before, &due.after) {
+                (Some(b), None) => {
+                    let ends: BTreeSet<String> = ["term-end".to_string()].into();
+                    known(c, p, b, "anchor", &ends, format!("[{i}].due.before"));
+                }
+                (None, Some(a)) => {
+                    let mut anchors = as_set(&steps);
+                    anchors.insert("application".into());
+                    known(c, p, a, "step", &anchors, format!("[{i}].due.after"));
+                }
+                _ => c.at(&file(p), &st.id, "a step's `due` needs exactly one of `before: term-end` and `after: <step or application>`".into(), key(p, format!("[{i}].due"))),
+            }
         }
     }
     if let Some(l) = &s.legalization {
         for (i, conv) in l.exempt_conventions.iter().enumerate() {
             c.known(
-                file,
+                &file(Part::Legalization),
                 conv,
                 "convention",
                 convention_ids,
-                format!("legalization.exempt_conventions[{i}]"),
+                key(Part::Legalization, format!(".exempt_conventions[{i}]")),
             );
         }
     }
+    let Some(f) = &s.forms else { return };
+    let p = Part::Forms;
     let mut form_refs: Vec<(&Ref, String)> = vec![];
-    for (req, f) in &s.forms.application {
-        if !requests.contains(req.as_str()) {
+    for (req, r) in &f.application {
+        if !requests.contains(req) {
             c.at(
-                file,
-                f,
+                &file(p),
+                r,
                 format!("`forms.application` names unknown request `{req}`"),
-                format!("forms.application.{req}"),
+                key(p, format!(".application.{req}")),
             );
         }
-        form_refs.push((f, format!("forms.application.{req}")));
+        form_refs.push((r, key(p, format!(".application.{req}"))));
     }
-    for (f, key) in [
-        (&s.forms.certificate, "certificate"),
-        (&s.forms.refusal, "refusal"),
-        (&s.forms.intake_refusal, "intake_refusal"),
+    for (r, name) in [
+        (&f.certificate, "certificate"),
+        (&f.refusal, "refusal"),
+        (&f.intake_refusal, "intake_refusal"),
     ] {
-        if let Some(f) = f {
-            form_refs.push((f, format!("forms.{key}")));
+        if let Some(r) = r {
+            form_refs.push((r, key(p, format!(".{name}"))));
         }
     }
-    for (f, path) in form_refs {
-        c.known(file, f, "form", form_ids, path.clone());
-        if let Some(form) = forms.get(&f.value)
-            && form.service.value != s.id.value
+    for (r, path) in form_refs {
+        c.known(&file(p), r, "form", form_ids, path.clone());
+        if let Some(form) = forms.get(&r.value)
+            && form.service.value != service
         {
             c.at(
-                file,
-                f,
+                &file(p),
+                r,
                 format!(
-                    "form `{}` belongs to service `{}`, not `{}`",
-                    f.value, form.service.value, s.id.value
+                    "form `{}` belongs to service `{}`, not `{service}`",
+                    r.value, form.service.value
                 ),
                 path,
             );
@@ -465,6 +702,34 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                 );
                 if kk != ru {
                     c.at(file, t.spanned(Lang::Kk), format!("the Kazakh and Russian sentences use different case data: kk {kk:?}, ru {ru:?}"), format!("{at}.paragraph"));
+                }
+            }
+            Block::Choice(ch) => {
+                check_path(c, &ch.value, format!("{at}.choice.value"));
+                c.unique(
+                    file,
+                    "option",
+                    ch.options
+                        .iter()
+                        .enumerate()
+                        .map(|(j, o)| (&o.id, format!("{at}.choice.options[{j}].id"))),
+                );
+            }
+            Block::Records(r) => {
+                check_path(c, &r.items, format!("{at}.records.items"));
+                for (j, col) in r.columns.iter().enumerate() {
+                    let p = format!("{}[].{}", r.items.value, col.value.value);
+                    if !paths.contains(&p) {
+                        c.at(
+                            file,
+                            &col.value,
+                            format!(
+                                "column bound to `{}`, which an item of `{}` does not have (see `qujat check --list-data`)",
+                                col.value.value, r.items.value
+                            ),
+                            format!("{at}.records.columns[{j}].value"),
+                        );
+                    }
                 }
             }
             Block::Heading(_) | Block::Note(_) | Block::Signature(_) | Block::Qr(_) => {}

@@ -39,6 +39,79 @@ pub struct View {
     pub intake: IntakeView,
     pub correction: CorrectionView,
     pub staff: StaffView,
+    pub exit: ExitView,
+}
+
+/// The exit questionnaire's answers in one language (docs/exit-case-data.md).
+#[derive(Debug, Default, Serialize)]
+pub struct ExitView {
+    pub passport: IdDocView,
+    pub id_card: IdDocView,
+    pub birth_okrug: Option<String>,
+    pub birth_settlement: Option<String>,
+    pub military_service_status: Option<String>,
+    pub previous_citizenship: Option<String>,
+    pub departure: PlaceView,
+    pub destination: PlaceView,
+    /// Option ids, ticked on the form's checkbox groups.
+    pub purpose: Option<String>,
+    pub social_category: Option<String>,
+    pub education: EducationView,
+    pub marital_status: Option<String>,
+    pub children: Vec<ChildView>,
+    pub relatives: Vec<RelativeView>,
+    pub work: Vec<WorkView>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct IdDocView {
+    pub number: Option<String>,
+    pub issued: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct PlaceView {
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub district: Option<String>,
+    pub okrug: Option<String>,
+    pub settlement: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct EducationView {
+    pub level: Option<String>,
+    pub specialty: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ChildView {
+    pub name: Option<String>,
+    pub iin: Option<String>,
+    pub birth_date: Option<String>,
+    pub passport_number: Option<String>,
+    pub sex: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct RelativeView {
+    pub name: Option<String>,
+    pub iin: Option<String>,
+    pub relation: Option<String>,
+    pub birth_date_and_place: Option<String>,
+    pub residence: Option<String>,
+    pub workplace: Option<String>,
+    pub marriage_registration_place: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct WorkView {
+    pub years: Option<String>,
+    pub organization: Option<String>,
+    pub address: Option<String>,
+    pub workplace: Option<String>,
+    pub position: Option<String>,
+    pub secret_clearance: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -59,6 +132,8 @@ pub struct ApplicantView {
     pub identification: Option<String>,
     pub birth_date: Option<String>,
     pub sex: Option<String>,
+    /// `male` / `female`, for checkbox groups.
+    pub sex_id: Option<String>,
     pub citizenship: Option<String>,
     pub nationality: Option<String>,
     pub arrival_country: Option<String>,
@@ -124,10 +199,15 @@ fn json(v: &View) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// Every path a form may bind to, e.g. `applicant.surname.latin`.
+/// Every path a form may bind to, e.g. `applicant.surname.latin`; the keys
+/// of a list's items as `exit.children[].name`.
 pub fn known_paths() -> BTreeSet<String> {
     fn walk(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {
         match v {
+            Value::Array(items) if items.first().is_some_and(Value::is_object) => {
+                out.insert(prefix.to_string());
+                walk(&format!("{prefix}[]"), &items[0], out);
+            }
             Value::Object(m) => {
                 for (k, v) in m {
                     let p = if prefix.is_empty() {
@@ -144,7 +224,11 @@ pub fn known_paths() -> BTreeSet<String> {
         }
     }
     let mut out = BTreeSet::new();
-    walk("", &json(&View::default()), &mut out);
+    let mut schema = View::default();
+    schema.exit.children.push(ChildView::default());
+    schema.exit.relatives.push(RelativeView::default());
+    schema.exit.work.push(WorkView::default());
+    walk("", &json(&schema), &mut out);
     out
 }
 
@@ -232,11 +316,84 @@ fn sex(s: Sex, lang: Lang) -> String {
     .to_string()
 }
 
+fn exit(e: &crate::case::Exit, lang: Lang) -> ExitView {
+    let t = |x: &Option<CaseText>| x.as_ref().map(|t| text(t, lang));
+    let date = |x: chrono::NaiveDate| dates::long(x, lang);
+    let id = |d: &Option<crate::case::IdDoc>| IdDocView {
+        number: d.as_ref().map(|d| d.number.clone()),
+        issued: d.as_ref().map(|d| date(d.issued)),
+    };
+    let place = |p: &Option<crate::case::Place>| {
+        let p = p.clone().unwrap_or_default();
+        PlaceView {
+            country: t(&p.country),
+            region: t(&p.region),
+            district: t(&p.district),
+            okrug: t(&p.okrug),
+            settlement: t(&p.settlement),
+        }
+    };
+    let education = e.education.clone().unwrap_or_default();
+    ExitView {
+        passport: id(&e.passport),
+        id_card: id(&e.id_card),
+        birth_okrug: t(&e.birth_okrug),
+        birth_settlement: t(&e.birth_settlement),
+        military_service_status: t(&e.military_service_status),
+        previous_citizenship: t(&e.previous_citizenship),
+        departure: place(&e.departure),
+        destination: place(&e.destination),
+        purpose: e.purpose.clone(),
+        social_category: e.social_category.clone(),
+        education: EducationView {
+            level: education.level,
+            specialty: education.specialty,
+        },
+        marital_status: e.marital_status.clone(),
+        children: e
+            .children
+            .iter()
+            .map(|c| ChildView {
+                name: Some(c.name.clone()),
+                iin: c.iin.clone(),
+                birth_date: Some(date(c.birth_date)),
+                passport_number: c.passport_number.clone(),
+                sex: Some(sex(c.sex, lang)),
+            })
+            .collect(),
+        relatives: e
+            .relatives
+            .iter()
+            .map(|r| RelativeView {
+                name: Some(r.name.clone()),
+                iin: r.iin.clone(),
+                relation: Some(text(&r.relation, lang)),
+                birth_date_and_place: Some(text(&r.birth_date_and_place, lang)),
+                residence: Some(text(&r.residence, lang)),
+                workplace: Some(text(&r.workplace, lang)),
+                marriage_registration_place: t(&r.marriage_registration_place),
+            })
+            .collect(),
+        work: e
+            .work
+            .iter()
+            .map(|w| WorkView {
+                years: Some(w.years.clone()),
+                organization: Some(text(&w.organization, lang)),
+                address: Some(text(&w.address, lang)),
+                workplace: Some(text(&w.workplace, lang)),
+                position: Some(text(&w.position, lang)),
+                secret_clearance: Some(text(&w.secret_clearance, lang)),
+            })
+            .collect(),
+    }
+}
+
 /// The view of a decided case in one language.
 pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
     let c = &lc.case;
     let a = &c.applicant;
-    let service = rules.services.get(&d.service);
+    let service = Some(&d.rules.service);
     let date = |x: chrono::NaiveDate| dates::long(x, lang);
     let identity = c
         .documents
@@ -250,7 +407,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         .join(" ");
     let doc_name = |id: &String| {
         service
-            .and_then(|s| s.documents.iter().find(|k| &k.id.value == id))
+            .and_then(|s| s.documents().iter().find(|k| &k.id.value == id))
             .map(|k| k.name.get(lang).to_string())
             .unwrap_or_else(|| id.clone())
     };
@@ -284,6 +441,13 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             full_name: Some(full_name),
             birth_date: Some(date(a.birth_date)),
             sex: Some(sex(a.sex, lang)),
+            sex_id: Some(
+                match a.sex {
+                    Sex::Male => "male",
+                    Sex::Female => "female",
+                }
+                .into(),
+            ),
             citizenship: Some(text(&a.citizenship, lang)),
             nationality: a.nationality.as_ref().map(|t| text(t, lang)),
             arrival_country: a.arrival_country.as_ref().map(|t| text(t, lang)),
@@ -309,6 +473,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             name: c.staff.as_ref().map(|s| s.name.clone()),
             phone: c.staff.as_ref().map(|s| s.phone.clone()),
         },
+        exit: c.exit.as_ref().map(|e| exit(e, lang)).unwrap_or_default(),
         ..View::default()
     };
     match &d.outcome {
@@ -319,7 +484,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         Outcome::Refused { grounds } => {
             if let Some(s) = service {
                 v.refusal.grounds = s
-                    .grounds
+                    .grounds()
                     .iter()
                     .filter(|g| grounds.contains(&g.id.value))
                     .map(|g| g.text.get(lang).to_string())

@@ -24,8 +24,11 @@ fn assert_error(errs: &[String], expected: &str) {
 fn the_repository_rules_validate() {
     let r = &project().rules;
     assert_eq!(r.institutions.len(), 96);
-    assert_eq!(r.services.len(), 2);
-    assert_eq!(r.forms.len(), 5);
+    assert_eq!(r.services.len(), 3);
+    // iin-foreigners: order 144, then Rules 258 (amended by 146).
+    assert_eq!(r.services["iin-foreigners"].len(), 2);
+    assert_eq!(r.amendments.len(), 2);
+    assert_eq!(r.forms.len(), 6);
     // Quirk kept verbatim: item 82 omits "Казахстан" in the Russian source.
     assert_eq!(
         r.institutions[&82].name.get(qujat::text::Lang::Ru),
@@ -85,9 +88,9 @@ fn missing_translation_is_named() {
 fn references_are_checked_where_they_are_written_and_all_reported() {
     let s = Scratch::new("refs");
     s.edit(
-        "rules/services/iin-foreigners.yaml",
-        "      - { document: power-of-attorney, when: representative }",
-        "      - { document: power-of-atorney, when: representative }",
+        "rules/amendments/mvd-146-2023.yaml",
+        "          - { document: power-of-attorney, when: representative }",
+        "          - { document: power-of-atorney, when: representative }",
     );
     s.edit(
         "forms/pilot-certificate.yaml",
@@ -95,7 +98,7 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
         "      value: issue_dat",
     );
     s.edit("forms/intake-receipt.yaml", "{{ office }}", "{{ ofice }}");
-    let text = std::fs::read_to_string(s.path("rules/services/iin-foreigners.yaml")).unwrap();
+    let text = std::fs::read_to_string(s.path("rules/amendments/mvd-146-2023.yaml")).unwrap();
     let line = text
         .lines()
         .position(|l| l.contains("power-of-atorney"))
@@ -105,7 +108,7 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
     assert_error(
         &errs,
         &format!(
-            "rules/services/iin-foreigners.yaml:{line}:21: unknown document `power-of-atorney`"
+            "rules/amendments/mvd-146-2023.yaml:{line}:27: unknown document `power-of-atorney`"
         ),
     );
     assert_error(&errs, "forms/pilot-certificate.yaml:");

@@ -15,7 +15,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 #[test]
 fn pilot_case_gets_a_certificate_with_a_valid_iin() {
     let (_, d) = project()
-        .decide(&root().join("cases/pilot-certificate.yaml"))
+        .decide(&root().join("cases/pilot-certificate.yaml"), None)
         .unwrap();
     let Outcome::CertificateIssued { iin, issued, due } = &d.outcome else {
         panic!("expected a certificate, got {:?}", d.outcome)
@@ -31,7 +31,7 @@ fn pilot_case_gets_a_certificate_with_a_valid_iin() {
 #[test]
 fn pilot_case_refused_on_ground_three() {
     let (_, d) = project()
-        .decide(&root().join("cases/pilot-refused.yaml"))
+        .decide(&root().join("cases/pilot-refused.yaml"), None)
         .unwrap();
     assert_eq!(
         d.outcome,
@@ -39,7 +39,7 @@ fn pilot_case_refused_on_ground_three() {
             grounds: vec!["iin-already-registered".into()]
         }
     );
-    let report = qujat::decide::report(&project().rules, &d);
+    let report = qujat::decide::report(&d);
     assert!(
         report.contains("выявления у услугополучателя ранее зарегистрированного ИИН"),
         "{report}"
@@ -50,7 +50,7 @@ fn pilot_case_refused_on_ground_three() {
 #[test]
 fn correction_accepted_with_due_date_over_nauryz_2026() {
     let (_, d) = project()
-        .decide(&root().join("cases/correction-accepted.yaml"))
+        .decide(&root().join("cases/correction-accepted.yaml"), None)
         .unwrap();
     // Fri 20 March 2026: 21–25 March are days off (Nauryz and its transfers).
     assert_eq!(
@@ -64,7 +64,7 @@ fn correction_accepted_with_due_date_over_nauryz_2026() {
 #[test]
 fn receipt_lists_exactly_the_missing_and_expired_documents() {
     let (_, d) = project()
-        .decide(&root().join("cases/receipt-incomplete.yaml"))
+        .decide(&root().join("cases/receipt-incomplete.yaml"), None)
         .unwrap();
     assert_eq!(
         d.outcome,
@@ -111,7 +111,7 @@ fn decide_text(name: &str, yaml: &str) -> Result<qujat::decide::Decision, Error>
     let s = Scratch::new(name);
     let case = s.write("cases/t.yaml", yaml);
     let p = qujat::project::Project::open(&s.dir).unwrap();
-    p.decide(&case).map(|(_, d)| d)
+    p.decide(&case, None).map(|(_, d)| d)
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn case_docs(p: &Project, case: &Path) -> BTreeMap<String, Vec<u8>> {
-    let (lc, d) = p.decide(case).unwrap_or_else(|e| panic!("{e}"));
+    let (lc, d) = p.decide(case, None).unwrap_or_else(|e| panic!("{e}"));
     let docs = p
         .render_case(&lc, &d, None)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -27,7 +27,14 @@ fn everything() -> &'static BTreeMap<String, Vec<u8>> {
     static ALL: std::sync::OnceLock<BTreeMap<String, Vec<u8>>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         let p = project();
-        let mut all = by_name(p.render_blanks(None).unwrap_or_else(|e| panic!("{e}")));
+        // The pilot's forms were in force in 2024, the exit service's from
+        // July 2026: blanks as of one day in each period cover every form.
+        let mut all = BTreeMap::new();
+        for day in ["2024-06-01", "2026-09-01"] {
+            let day = day.parse().unwrap();
+            let (docs, _) = p.render_blanks(day, None).unwrap_or_else(|e| panic!("{e}"));
+            all.extend(by_name(docs));
+        }
         for case in p.sample_cases() {
             all.extend(case_docs(p, &case));
         }
@@ -55,6 +62,9 @@ fn output_holds_every_form_blank_and_filled_in_both_languages() {
         "blank/iin-foreigners/correction-application.ru.pdf",
         "blank/iin-foreigners/intake-receipt.kk.pdf",
         "blank/iin-foreigners/intake-receipt.ru.pdf",
+        "blank/exit-permanent-residence/exit-questionnaire.pdf",
+        "cases/exit-2026-0001/exit-questionnaire.pdf",
+        "cases/exit-2026-0002/exit-questionnaire.pdf",
         "cases/pilot-2024-0001/pilot-application.kk.pdf",
         "cases/pilot-2024-0001/pilot-application.ru.pdf",
         "cases/pilot-2024-0001/pilot-certificate.pdf",
@@ -111,7 +121,7 @@ fn pilot_application_carries_the_seeds_wording_in_both_languages() {
 fn certificate_is_bilingual_with_the_formed_iin() {
     let t = text_of("cases/pilot-2024-0001/pilot-certificate.pdf");
     let (_, d) = project()
-        .decide(&root().join("cases/pilot-certificate.yaml"))
+        .decide(&root().join("cases/pilot-certificate.yaml"), None)
         .unwrap();
     let qujat::decide::Outcome::CertificateIssued { iin, .. } = d.outcome else {
         panic!()
@@ -253,7 +263,7 @@ fn a_letter_the_font_lacks_fails_the_document() {
         .replace(r#"birth_place: "Stockholm""#, r#"birth_place: "東京""#);
     std::fs::write(&case, text).unwrap();
     let p = Project::open(&s.dir).unwrap();
-    let (lc, d) = p.decide(&case).unwrap();
+    let (lc, d) = p.decide(&case, None).unwrap();
     match p.render_case(&lc, &d, None) {
         Err(Error::Render(e)) => assert!(
             e.message.contains("no glyph") && e.message.contains('東'),
