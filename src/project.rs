@@ -137,6 +137,7 @@ impl Project {
         let mut docs = vec![];
         let mut notes = vec![];
         let mut ids = std::collections::BTreeSet::new();
+        let mut in_force = BTreeMap::new();
         for service in self.rules.services.keys() {
             match resolve::service_as_of(&self.rules, service, as_of) {
                 Ok(f) => {
@@ -149,6 +150,7 @@ impl Project {
                             ids.insert(r.value.clone());
                         }
                     }
+                    in_force.insert(service.clone(), f);
                 }
                 Err(e) => notes.push(format!("{service}: {e}")),
             }
@@ -171,6 +173,10 @@ impl Project {
                 }
                 .compose(&Fill::Blank)
                 .map_err(|d| self.input(d))?;
+                let mut page = page;
+                if let Some(f) = in_force.get(&form.service.value) {
+                    page.meta.description.push_str(&resolve::provenance(f));
+                }
                 let pdf = self.renderer()?.render(&page, date)?.pdf;
                 let name = Path::new("blank")
                     .join(&form.service.value)
@@ -250,6 +256,10 @@ impl Project {
                 }
                 .compose(&fill)
                 .map_err(|e| self.input(e))?;
+                let mut page = page;
+                page.meta
+                    .description
+                    .push_str(&resolve::provenance(&d.rules));
                 let pdf = self.renderer()?.render(&page, date)?.pdf;
                 let name = Path::new("cases")
                     .join(&lc.case.id.value)

@@ -760,3 +760,19 @@ pub fn describe(f: &InForce) -> String {
     }
     out
 }
+
+/// One line for a document's metadata: the rules it was made under.
+pub fn provenance(f: &InForce) -> String {
+    let acts: Vec<&str> = f.acts.iter().map(|a| a.id.as_str()).collect();
+    let changes: Vec<String> = f.changes.iter().map(|c| c.cite.to_string()).collect();
+    let mut s = format!(
+        "; rules of {} in force on {}: {}",
+        f.service.id,
+        f.date,
+        acts.join(" + ")
+    );
+    if !changes.is_empty() {
+        s.push_str(&format!("; amendments applied: {}", changes.join("; ")));
+    }
+    s
+}

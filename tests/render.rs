@@ -317,6 +317,32 @@ fn pdf_metadata_has_title_language_and_keywords() {
         lopdf::decode_text_string(catalog.get(b"Lang").unwrap()).unwrap(),
         "kk"
     );
+    // Every document records the rules it was made under.
+    assert!(
+        s(b"Subject").contains("rules of iin-pilot-2024 in force on 2024-06-03: pilot-2024"),
+        "{}",
+        s(b"Subject")
+    );
+}
+
+#[test]
+fn documents_record_the_amendments_they_applied() {
+    let pdf = &everything()["cases/exit-2026-0001/exit-questionnaire.pdf"];
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|r| r.as_reference())
+        .unwrap();
+    let info = doc.get_dictionary(info).unwrap();
+    let subject = lopdf::decode_text_string(info.get(b"Subject").unwrap()).unwrap();
+    for needle in [
+        "mvd-259-2020 + mvd-348-2026",
+        "amendments applied: ",
+        "mvd-348-2026, appendix 2",
+    ] {
+        assert!(subject.contains(needle), "{needle:?} not in {subject}");
+    }
 }
 
 /// The refusal notice's QR code must scan from a 200-dpi rendering.
