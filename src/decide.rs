@@ -117,13 +117,10 @@ pub fn decide(
         if present {
             return Ok(());
         }
-        let none: Option<()> = None;
-        s.need(part, &none).map(|_| ()).map_err(|e| {
-            fail(at(
-                &case.service,
-                format!("cannot decide on {rules_date}: {e}"),
-            ))
-        })
+        Err(fail(at(
+            &case.service,
+            format!("cannot decide on {rules_date}: {}", s.absent(part)),
+        )))
     };
     need(Part::Requests, s.rules.requests.is_some())?;
     need(Part::Channels, s.rules.channels.is_some())?;

@@ -725,19 +725,18 @@ impl Service {
         self.rules.steps.as_deref().unwrap_or_default()
     }
 
-    /// A part the caller cannot do without: an error saying why it is not
-    /// there (not in the seeds, or not in the act) when it is not.
-    pub fn need<'a, T>(&self, part: Part, value: &'a Option<T>) -> Result<&'a T, String> {
-        match (value, self.missing.get(&part)) {
-            (Some(v), _) => Ok(v),
-            (None, Some(why)) => Err(format!(
+    /// Why a part the caller needs is absent: its text is not in the seeds,
+    /// or the act has no such part.
+    pub fn absent(&self, part: Part) -> String {
+        match self.missing.get(&part) {
+            Some(why) => format!(
                 "`{part}` of service `{}` in force on this date is not encoded: {why}",
                 self.id
-            )),
-            (None, None) => Err(format!(
+            ),
+            None => format!(
                 "the rules of service `{}` in force on this date have no `{part}`",
                 self.id
-            )),
+            ),
         }
     }
 }

@@ -166,14 +166,13 @@ impl Project {
                 .and_then(|a| a.date)
                 .unwrap_or_default();
             for langs in Self::editions(form, only) {
-                let page = Composer {
+                let mut page = Composer {
                     form,
                     file: &file,
                     langs: langs.clone(),
                 }
                 .compose(&Fill::Blank)
                 .map_err(|d| self.input(d))?;
-                let mut page = page;
                 if let Some(f) = in_force.get(&form.service.value) {
                     page.meta.description.push_str(&resolve::provenance(f));
                 }
@@ -203,10 +202,9 @@ impl Project {
         only: Option<Lang>,
     ) -> Result<CaseDocuments, Error> {
         let forms = d.rules.service.rules.forms.clone().unwrap_or_default();
-        let service = &forms;
         let mut wanted = vec![];
         let mut notes = vec![];
-        match service.application.get(&d.request) {
+        match forms.application.get(&d.request) {
             Some(f) => wanted.push(f.value.clone()),
             None => notes.push(format!(
                 "no application form for `{}` is encoded: the seeds do not give it",
@@ -216,11 +214,11 @@ impl Project {
         let outcome_form = match &d.outcome {
             Outcome::Accepted { .. } => None,
             Outcome::RefusedAtIntake { .. } => {
-                Some(("receipt refusing acceptance", &service.intake_refusal))
+                Some(("receipt refusing acceptance", &forms.intake_refusal))
             }
-            Outcome::Refused { .. } => Some(("refusal notice", &service.refusal)),
+            Outcome::Refused { .. } => Some(("refusal notice", &forms.refusal)),
             Outcome::CertificateIssued { .. } => {
-                Some(("registration certificate", &service.certificate))
+                Some(("registration certificate", &forms.certificate))
             }
         };
         match outcome_form {
@@ -249,14 +247,13 @@ impl Project {
                     id: &lc.case.id.value,
                     views: views.clone(),
                 };
-                let page = Composer {
+                let mut page = Composer {
                     form,
                     file: &file,
                     langs: langs.clone(),
                 }
                 .compose(&fill)
                 .map_err(|e| self.input(e))?;
-                let mut page = page;
                 page.meta
                     .description
                     .push_str(&resolve::provenance(&d.rules));

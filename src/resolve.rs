@@ -606,7 +606,7 @@ pub fn applied(f: &InForce) -> String {
     if !f.changes.is_empty() {
         out.push_str("amendments applied:\n");
         for c in &f.changes {
-            let _ = writeln!(out, "  - {}", line(&c.clone()));
+            let _ = writeln!(out, "  - {}", line(c));
         }
     }
     if !f.pending.is_empty() {

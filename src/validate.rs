@@ -427,73 +427,72 @@ fn check_parts(
         .steps
         .as_ref()
         .map(|v| v.iter().map(|x| x.id.value.as_str()).collect()));
-    let as_set = |s: &BTreeSet<String>| -> BTreeSet<String> { s.clone() };
     let known =
         |c: &mut Checker, part: Part, r: &Ref, what: &str, set: &BTreeSet<String>, rest: String| {
             let set: BTreeSet<&str> = set.iter().map(String::as_str).collect();
             c.known(&file(part), r, what, &set, key(part, rest));
         };
 
-    if let Some(t) = &s.title {
-        c.text(&file(Part::Title), t, &key(Part::Title, String::new()));
-    }
+    // Every text of the parts, with the part it belongs to and its key path
+    // below the part.
+    let mut texts: Vec<(Part, &Text, String)> = vec![];
+    texts.extend(s.title.iter().map(|t| (Part::Title, t, String::new())));
     for (part, cited) in [
         (Part::Basis, &s.basis),
         (Part::Provider, &s.provider),
         (Part::ServiceForm, &s.service_form),
         (Part::Result, &s.result),
     ] {
-        if let Some(x) = cited {
-            c.text(&file(part), &x.text, &key(part, ".text".into()));
-        }
+        texts.extend(cited.iter().map(|x| (part, &x.text, ".text".to_string())));
     }
-    if let Some(t) = &s.term {
-        c.text(&file(Part::Term), &t.text, &key(Part::Term, ".text".into()));
+    texts.extend(
+        s.term
+            .iter()
+            .map(|x| (Part::Term, &x.text, ".text".to_string())),
+    );
+    texts.extend(
+        s.fee
+            .iter()
+            .map(|x| (Part::Fee, &x.text, ".text".to_string())),
+    );
+    texts.extend(
+        s.intake_refusal
+            .iter()
+            .map(|x| (Part::IntakeRefusal, &x.text, ".text".to_string())),
+    );
+    fn items<'t>(part: Part, field: &str, list: Vec<&'t Text>) -> Vec<(Part, &'t Text, String)> {
+        list.into_iter()
+            .enumerate()
+            .map(|(i, t)| (part, t, format!("[{i}].{field}")))
+            .collect()
     }
-    if let Some(f) = &s.fee {
-        c.text(&file(Part::Fee), &f.text, &key(Part::Fee, ".text".into()));
-    }
-    if let Some(x) = &s.intake_refusal {
-        c.text(
-            &file(Part::IntakeRefusal),
-            &x.text,
-            &key(Part::IntakeRefusal, ".text".into()),
-        );
-    }
-    for (i, d) in s.documents.iter().flatten().enumerate() {
-        c.text(
-            &file(Part::Documents),
-            &d.name,
-            &key(Part::Documents, format!("[{i}].name")),
-        );
-    }
-    for (i, x) in s.channels.iter().flatten().enumerate() {
-        c.text(
-            &file(Part::Channels),
-            &x.name,
-            &key(Part::Channels, format!("[{i}].name")),
-        );
-    }
-    for (i, x) in s.requests.iter().flatten().enumerate() {
-        c.text(
-            &file(Part::Requests),
-            &x.name,
-            &key(Part::Requests, format!("[{i}].name")),
-        );
-    }
-    for (i, x) in s.schedules.iter().flatten().enumerate() {
-        c.text(
-            &file(Part::Schedules),
-            &x.text,
-            &key(Part::Schedules, format!("[{i}].text")),
-        );
-    }
-    for (i, x) in s.appeals.iter().flatten().enumerate() {
-        c.text(
-            &file(Part::Appeals),
-            &x.text,
-            &key(Part::Appeals, format!("[{i}].text")),
-        );
+    texts.extend(items(
+        Part::Documents,
+        "name",
+        s.documents.iter().flatten().map(|x| &x.name).collect(),
+    ));
+    texts.extend(items(
+        Part::Channels,
+        "name",
+        s.channels.iter().flatten().map(|x| &x.name).collect(),
+    ));
+    texts.extend(items(
+        Part::Requests,
+        "name",
+        s.requests.iter().flatten().map(|x| &x.name).collect(),
+    ));
+    texts.extend(items(
+        Part::Schedules,
+        "text",
+        s.schedules.iter().flatten().map(|x| &x.text).collect(),
+    ));
+    texts.extend(items(
+        Part::Appeals,
+        "text",
+        s.appeals.iter().flatten().map(|x| &x.text).collect(),
+    ));
+    for (part, t, rest) in texts {
+        c.text(&file(part), t, &key(part, rest));
     }
     for (i, r) in s.requirements.iter().flatten().enumerate() {
         let p = Part::Requirements;
@@ -563,7 +562,7 @@ fn check_parts(
                     known(c, p, b, "anchor", &ends, format!("[{i}].due.before"));
                 }
                 (None, Some(a)) => {
-                    let mut anchors = as_set(&steps);
+                    let mut anchors = steps.clone();
                     anchors.insert("application".into());
                     known(c, p, a, "step", &anchors, format!("[{i}].due.after"));
                 }

@@ -295,17 +295,23 @@ fn same_input_gives_the_same_bytes_and_documents_differ_in_id() {
     );
 }
 
-#[test]
-fn pdf_metadata_has_title_language_and_keywords() {
-    let pdf = &everything()["cases/pilot-2024-0001/pilot-application.kk.pdf"];
+/// One entry of a PDF's document information dictionary.
+fn info(pdf: &[u8], key: &[u8]) -> String {
     let doc = lopdf::Document::load_mem(pdf).unwrap();
-    let info = doc
+    let id = doc
         .trailer
         .get(b"Info")
         .and_then(|r| r.as_reference())
         .unwrap();
-    let info = doc.get_dictionary(info).unwrap();
-    let s = |k: &[u8]| lopdf::decode_text_string(info.get(k).unwrap()).unwrap();
+    let dict = doc.get_dictionary(id).unwrap();
+    lopdf::decode_text_string(dict.get(key).unwrap()).unwrap()
+}
+
+#[test]
+fn pdf_metadata_has_title_language_and_keywords() {
+    let pdf = &everything()["cases/pilot-2024-0001/pilot-application.kk.pdf"];
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let s = |k: &[u8]| info(pdf, k);
     assert_eq!(s(b"Title"), "Өтініш");
     assert!(
         s(b"Keywords").contains("pilot-application"),
@@ -327,15 +333,10 @@ fn pdf_metadata_has_title_language_and_keywords() {
 
 #[test]
 fn documents_record_the_amendments_they_applied() {
-    let pdf = &everything()["cases/exit-2026-0001/exit-questionnaire.pdf"];
-    let doc = lopdf::Document::load_mem(pdf).unwrap();
-    let info = doc
-        .trailer
-        .get(b"Info")
-        .and_then(|r| r.as_reference())
-        .unwrap();
-    let info = doc.get_dictionary(info).unwrap();
-    let subject = lopdf::decode_text_string(info.get(b"Subject").unwrap()).unwrap();
+    let subject = info(
+        &everything()["cases/exit-2026-0001/exit-questionnaire.pdf"],
+        b"Subject",
+    );
     for needle in [
         "mvd-259-2020 + mvd-348-2026",
         "amendments applied: ",
