@@ -348,10 +348,7 @@ pub struct LoadedCase {
 
 pub fn load_case(path: &Path) -> Result<LoadedCase, Diagnostics> {
     let mut sources = Sources::default();
-    let fail = |d: Diagnostic, sources: Sources| Diagnostics {
-        items: vec![d],
-        sources,
-    };
+    let fail = |d: Diagnostic, sources: Sources| Diagnostics::new(vec![d], sources);
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {

@@ -96,10 +96,7 @@ pub fn decide(
     lc: &LoadedCase,
     as_of: Option<NaiveDate>,
 ) -> Result<Decision, Diagnostics> {
-    let fail = |d: Diagnostic| Diagnostics {
-        items: vec![d],
-        sources: lc.sources.clone(),
-    };
+    let fail = |d: Diagnostic| Diagnostics::new(vec![d], lc.sources.clone());
     let at = |r: &Ref, msg: String| {
         Diagnostic::error(
             &lc.path,

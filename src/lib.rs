@@ -22,3 +22,4 @@ pub mod resolve;
 pub mod text;
 pub mod validate;
 pub mod view;
+pub mod yaml_path;

@@ -6,7 +6,7 @@
 //! one of the registries named in [`REGISTRIES`]. Every file is read even when
 //! an earlier one failed, so one run reports every broken file.
 
-use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::diag::{Diagnostic, Sources};
 use crate::model::RawProject;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -66,8 +66,10 @@ pub fn read(root: &Path, rel: &Path, sources: &mut Sources) -> Result<String, Di
     Ok(text)
 }
 
-/// Loads `rules/` and `forms/` of the project at `root`.
-pub fn load_project(root: &Path) -> Result<(RawProject, Sources), Diagnostics> {
+/// Loads `rules/` and `forms/` of the project at `root`: what could be read,
+/// the text of every file, and one error per file that could not be read or
+/// parsed. Validation goes on with the rest, so one run reports everything.
+pub fn load_project(root: &Path) -> (RawProject, Sources, Vec<Diagnostic>) {
     let mut sources = Sources::default();
     let mut errors = Vec::new();
     let mut raw = RawProject {
@@ -105,14 +107,7 @@ pub fn load_project(root: &Path) -> Result<(RawProject, Sources), Diagnostics> {
             errors.push(d);
         }
     }
-    if errors.is_empty() {
-        Ok((raw, sources))
-    } else {
-        Err(Diagnostics {
-            items: errors,
-            sources,
-        })
-    }
+    (raw, sources, errors)
 }
 
 fn load_one(rel: &Path, text: &str, raw: &mut RawProject) -> Result<(), Diagnostic> {

@@ -37,6 +37,9 @@ enum Command {
         /// List every text marked as our own translation.
         #[arg(long)]
         translations: bool,
+        /// Print the problems found as a JSON array (for editors and CI).
+        #[arg(long)]
+        json: bool,
     },
     /// Print the rules of a service (or of every service) in force on the
     /// date: the acts and amendments applied and what is not encoded.
@@ -62,6 +65,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Check { json: true, .. } = cli.command {
+        return check_json(&cli.project);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -71,6 +77,25 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `check --json`: every problem (errors and warnings) as one JSON array on
+/// stdout; the exit code says whether there were errors.
+fn check_json(project: &Path) -> ExitCode {
+    let (json, ok) = match Project::open(project) {
+        Ok(p) => (
+            qujat::diag::Diagnostics::new(p.rules.warnings.clone(), p.rules.sources.clone())
+                .to_json(),
+            true,
+        ),
+        Err(d) => (d.to_json(), false),
+    };
+    println!("{json}");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -85,11 +110,22 @@ fn out_dir(project: &Path, out: &Path) -> PathBuf {
 fn run(cli: Cli) -> Result<(), Error> {
     let started = Instant::now();
     let project = Project::open(&cli.project)?;
+    if !project.rules.warnings.is_empty() {
+        let w = qujat::diag::Diagnostics::new(
+            project.rules.warnings.clone(),
+            project.rules.sources.clone(),
+        );
+        match cli.command {
+            Command::Check { .. } => eprint!("{}", w.render()),
+            _ => w.items.iter().for_each(|d| eprintln!("{d}")),
+        }
+    }
     let today = chrono::Local::now().date_naive();
     match cli.command {
         Command::Check {
             list_data,
             translations,
+            json: _,
         } => {
             if list_data {
                 for p in qujat::view::known_paths() {

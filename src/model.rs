@@ -913,6 +913,77 @@ pub struct QrBlock {
     pub caption: Option<Text>,
 }
 
+impl Form {
+    /// Every text of the form, in the order it is written.
+    pub fn texts(&self) -> Vec<&Text> {
+        let mut v: Vec<&Text> = vec![&self.title];
+        v.extend(&self.header);
+        for b in &self.blocks {
+            match b {
+                Block::Heading(t) | Block::Paragraph(t) | Block::Line(t) | Block::Note(t) => {
+                    v.push(t)
+                }
+                Block::Field(f) => v.extend(f.texts()),
+                Block::Row(fs) => fs.iter().for_each(|f| v.extend(f.texts())),
+                Block::List(l) => v.push(&l.label),
+                Block::Table(t) => {
+                    v.extend(&t.columns);
+                    v.extend(t.rows.iter().map(|r| &r.label));
+                }
+                Block::Signature(s) => v.push(&s.label),
+                Block::Choice(c) => {
+                    v.push(&c.label);
+                    v.extend(c.options.iter().map(|o| &o.label));
+                }
+                Block::Records(r) => {
+                    v.push(&r.label);
+                    v.extend(r.columns.iter().map(|c| &c.label));
+                }
+                Block::Qr(q) => v.extend(&q.caption),
+            }
+        }
+        v
+    }
+}
+
+impl Field {
+    fn texts(&self) -> impl Iterator<Item = &Text> {
+        std::iter::once(&self.label)
+            .chain(&self.after)
+            .chain(&self.hint)
+    }
+}
+
+impl RawProject {
+    /// Every bilingual text of the project with the file it is written in.
+    pub fn texts(&self) -> Vec<(&std::path::Path, &Text)> {
+        let mut v: Vec<(&std::path::Path, &Text)> = vec![];
+        for (file, f) in &self.acts {
+            v.extend(f.acts.iter().map(|a| (file.as_path(), &a.title)));
+        }
+        for (file, f) in &self.institutions {
+            v.extend(f.institutions.iter().map(|i| (file.as_path(), &i.name)));
+        }
+        for (file, f) in &self.conventions {
+            v.extend(f.conventions.iter().map(|c| (file.as_path(), &c.name)));
+        }
+        for (file, s) in &self.services {
+            v.extend(s.rules.texts().into_iter().map(|t| (file.as_path(), t)));
+        }
+        for (file, a) in &self.amendments {
+            for c in &a.changes {
+                for parts in [&c.value.replace, &c.value.insert].into_iter().flatten() {
+                    v.extend(parts.texts().into_iter().map(|t| (file.as_path(), t)));
+                }
+            }
+        }
+        for (file, f) in &self.forms {
+            v.extend(f.texts().into_iter().map(|t| (file.as_path(), t)));
+        }
+        v
+    }
+}
+
 /// Everything under `rules/` and `forms/`, parsed but not yet cross-checked.
 #[derive(Debug, Clone)]
 pub struct RawProject {

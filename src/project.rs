@@ -72,8 +72,8 @@ pub struct Project {
 impl Project {
     /// Loads and validates the project's rules and forms.
     pub fn open(root: &Path) -> Result<Project, Diagnostics> {
-        let (raw, sources) = load::load_project(root)?;
-        let rules = validate::validate(raw, sources)?;
+        let (raw, sources, unreadable) = load::load_project(root);
+        let rules = validate::validate(raw, sources, unreadable)?;
         Ok(Project {
             root: root.to_path_buf(),
             rules,
@@ -187,10 +187,7 @@ impl Project {
     }
 
     fn input(&self, d: crate::diag::Diagnostic) -> Error {
-        Error::Input(Diagnostics {
-            items: vec![d],
-            sources: self.rules.sources.clone(),
-        })
+        Error::Input(Diagnostics::new(vec![d], self.rules.sources.clone()))
     }
 
     /// The forms a decided case produces: its application, then the document
@@ -290,74 +287,12 @@ impl Project {
     }
 }
 
-/// Every text marked as our own translation, as `file: lang: text` lines,
-/// for `qujat check --translations`.
+/// Every text side that is our own translation, one line each:
+/// `file:line: lang: text`.
 pub fn translations(p: &Project) -> Vec<String> {
-    use crate::text::Text;
-    let mut out = vec![];
-    let mut push = |file: &str, t: &Text| {
-        for l in &t.ours {
-            out.push(format!(
-                "{file}:{}: {l}: {}",
-                t.spanned(*l).referenced.line(),
-                t.get(*l)
-            ));
-        }
-    };
-    for versions in p.rules.services.values() {
-        for (file, s) in versions {
-            let file = file.display().to_string();
-            s.rules.texts().into_iter().for_each(|t| push(&file, t));
-        }
-    }
-    for (file, a) in &p.rules.amendments {
-        let file = file.display().to_string();
-        for c in &a.changes {
-            for parts in [&c.value.replace, &c.value.insert].into_iter().flatten() {
-                parts.texts().into_iter().for_each(|t| push(&file, t));
-            }
-        }
-    }
-    for (id, f) in &p.rules.forms {
-        let file = p
-            .rules
-            .form_files
-            .get(id)
-            .map(|f| f.display().to_string())
-            .unwrap_or_default();
-        push(&file, &f.title);
-        for h in &f.header {
-            push(&file, h);
-        }
-        for b in &f.blocks {
-            use crate::model::Block;
-            match b {
-                Block::Heading(t) | Block::Paragraph(t) | Block::Line(t) | Block::Note(t) => {
-                    push(&file, t)
-                }
-                Block::Field(x) => push(&file, &x.label),
-                Block::Row(xs) => xs.iter().for_each(|x| push(&file, &x.label)),
-                Block::List(l) => push(&file, &l.label),
-                Block::Table(t) => {
-                    t.columns.iter().for_each(|c| push(&file, c));
-                    t.rows.iter().for_each(|r| push(&file, &r.label));
-                }
-                Block::Signature(s) => push(&file, &s.label),
-                Block::Choice(c) => {
-                    push(&file, &c.label);
-                    c.options.iter().for_each(|o| push(&file, &o.label));
-                }
-                Block::Records(r) => {
-                    push(&file, &r.label);
-                    r.columns.iter().for_each(|c| push(&file, &c.label));
-                }
-                Block::Qr(q) => {
-                    if let Some(c) = &q.caption {
-                        push(&file, c)
-                    }
-                }
-            }
-        }
-    }
-    out
+    p.rules
+        .translations
+        .iter()
+        .map(|t| format!("{}:{}: {}: {}", t.file.display(), t.line, t.lang, t.text))
+        .collect()
 }

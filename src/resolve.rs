@@ -208,6 +208,25 @@ pub fn entry_of(act: &Act, rule: Option<&EntryIntoForce>) -> Option<Entry> {
     })
 }
 
+/// The days the rules of `act` apply, as [`act_on`] decides them: from its
+/// entry into force (the earliest possible day when the publication date is
+/// not recorded) to the day it expires or before its repealing act enters
+/// into force, if either is known.
+pub fn period(acts: &BTreeMap<String, Act>, act: &Act) -> Option<(NaiveDate, Option<NaiveDate>)> {
+    let from = entry_of(act, None)?.day();
+    let repealed = act
+        .repealed_by
+        .as_ref()
+        .and_then(|r| acts.get(&r.value))
+        .and_then(|r| entry_of(r, None))
+        .and_then(|e| e.day().pred_opt());
+    let until = match (act.expires, repealed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Some((from, until))
+}
+
 /// Whether `act` applies on `date`: `Ok` with its facts, or why not.
 pub fn act_on(rules: &Rules, act: &Act, date: NaiveDate) -> Result<AppliedAct, String> {
     let id = &act.id.value;

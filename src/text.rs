@@ -59,6 +59,41 @@ pub struct Text {
     pub ru: Spanned<String>,
     #[serde(default)]
     pub ours: Vec<Lang>,
+    /// For a translation of an official text: [`fingerprint`] of the official
+    /// side it was made from. When the official side is edited the stamp no
+    /// longer matches and `check` reports the translation as stale, so
+    /// outdated wording is never rendered silently.
+    #[serde(default)]
+    pub translated_from: Option<Spanned<String>>,
+}
+
+/// A short stable fingerprint of a text: the first 8 hex digits of its SHA-256.
+pub fn fingerprint(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How many list items `text` has: lines that start with `1)`, `2.`, a dash
+/// or a bullet. Both languages of an official text enumerate the same items,
+/// so the counts must agree. (Numbers inside a sentence, as in "подпункт 1)",
+/// are references, not items, and do not count.)
+pub fn list_items(text: &str) -> usize {
+    text.lines()
+        .filter(|line| line.split_whitespace().next().is_some_and(is_item_marker))
+        .count()
+}
+
+/// `1)`, `12.`, `-`, `–` or `•`.
+pub fn is_item_marker(word: &str) -> bool {
+    let digits = word.trim_end_matches([')', '.']);
+    let numbered = word.len() == digits.len() + 1
+        && (1..=2).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit());
+    numbered || matches!(word, "-" | "–" | "•")
 }
 
 impl Text {
@@ -75,6 +110,15 @@ impl Text {
 
     pub fn is_ours(&self, lang: Lang) -> bool {
         self.ours.contains(&lang)
+    }
+
+    /// The official side a one-sided translation was made from.
+    pub fn official(&self) -> Option<Lang> {
+        match self.ours.as_slice() {
+            [Lang::Kk] => Some(Lang::Ru),
+            [Lang::Ru] => Some(Lang::Kk),
+            _ => None,
+        }
     }
 }
 

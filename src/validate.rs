@@ -8,12 +8,13 @@
 use crate::calendar::Calendar;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::{
-    Act, AmendmentFile, Block, Convention, EntryIntoForce, Form, Institution, MrpYear, Part, Parts,
-    RawProject, Ref, ServiceFile,
+    Act, AmendmentFile, Block, Convention, EntryIntoForce, Form, Institution, Layout, MrpYear,
+    Part, Parts, RawProject, Ref, ServiceFile,
 };
 use crate::resolve::{self, Consolidation};
-use crate::text::{Lang, Text};
+use crate::text::{Lang, Text, fingerprint, is_item_marker, list_items};
 use crate::view;
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -33,11 +34,54 @@ pub struct Rules {
     pub forms: BTreeMap<String, Form>,
     /// The file each form was read from, by form id.
     pub form_files: BTreeMap<String, PathBuf>,
+    /// Every text side that is our own translation, in file order.
+    pub translations: Vec<Translation>,
+    /// Problems that do not stop the pipeline; `check` prints them.
+    pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
+}
+
+/// One side of a text that is our translation, not an official text.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    pub file: PathBuf,
+    pub line: u32,
+    pub lang: Lang,
+    pub text: String,
 }
 
 struct Checker {
     errors: Vec<Diagnostic>,
+    /// Kinds of file (`acts`, `services`, `forms`, …) of which one could not
+    /// be read: references to what they define are not checked, rather than
+    /// reported as dangling.
+    unreadable: BTreeSet<&'static str>,
+}
+
+/// The kind of rule file `rel` is, as `load` sorts them.
+fn kind_of(rel: &Path) -> &'static str {
+    let s = rel.to_string_lossy();
+    match () {
+        _ if s.starts_with("rules/services/") => "services",
+        _ if s.starts_with("rules/amendments/") => "amendments",
+        _ if s.starts_with("forms/") => "forms",
+        _ if s.starts_with("rules/acts.") => "acts",
+        _ if s.starts_with("rules/conventions.") => "conventions",
+        _ if s.starts_with("rules/calendar.") => "calendar",
+        _ => "other",
+    }
+}
+
+/// The kinds of file that can define a `what` (as `Checker::known` names it).
+fn defined_in(what: &str) -> &'static [&'static str] {
+    match what {
+        "act" => &["acts"],
+        "service" => &["services"],
+        "form" => &["forms"],
+        "convention" => &["conventions"],
+        // Parts of a service: its base file or an amendment can add them.
+        _ => &["services", "amendments"],
+    }
 }
 
 impl Checker {
@@ -73,7 +117,8 @@ impl Checker {
     }
 
     fn known(&mut self, file: &Path, r: &Ref, what: &str, known: &BTreeSet<&str>, path: String) {
-        if !known.contains(r.value.as_str()) {
+        let unchecked = defined_in(what).iter().any(|k| self.unreadable.contains(k));
+        if !unchecked && !known.contains(r.value.as_str()) {
             let list: Vec<&str> = known.iter().copied().collect();
             self.at(
                 file,
@@ -118,8 +163,31 @@ impl Checker {
     }
 }
 
-pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics> {
-    let mut c = Checker { errors: vec![] };
+/// Validates what `load` could read. `unreadable` are the load errors: they
+/// are reported together with everything found in the other files.
+pub fn validate(
+    raw: RawProject,
+    sources: Sources,
+    unreadable: Vec<Diagnostic>,
+) -> Result<Rules, Diagnostics> {
+    let mut c = Checker {
+        unreadable: unreadable.iter().map(|d| kind_of(&d.file)).collect(),
+        errors: unreadable,
+    };
+    if let Some(first) = c.errors.first() {
+        let file = first.file.clone();
+        let kinds: Vec<&str> = c.unreadable.iter().copied().collect();
+        c.errors.push(Diagnostic::warning(
+            &file,
+            1,
+            1,
+            format!(
+                "references to what {} files define were not checked, because some could not be read; fix them and run `qujat check` again",
+                kinds.join(", ")
+            ),
+        ));
+    }
+    let translations = check_texts(&mut c, &raw);
     let mut form_files = BTreeMap::new();
 
     let mut acts = BTreeMap::new();
@@ -306,6 +374,7 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
                 None
             }
         },
+        _ if c.unreadable.contains("calendar") => None,
         _ => {
             c.errors.push(Diagnostic::error(
                 Path::new("rules/calendar.yaml"),
@@ -327,6 +396,9 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             let changes = resolve::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
             for (i, o) in changes.iter().enumerate() {
                 if let Err((line, column, msg)) = cons.apply(o.file, o.index, o.change) {
+                    if c.unreadable.contains("amendments") || c.unreadable.contains("services") {
+                        break;
+                    }
                     c.errors.push(
                         Diagnostic::error(o.file, line, column, msg)
                             .at(format!("changes[{}]", o.index)),
@@ -342,12 +414,11 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             }
         }
     }
-    let mut seen = BTreeSet::new();
-    c.errors
-        .retain(|d| seen.insert((d.file.clone(), d.line, d.column, d.message.clone())));
+    check_periods(&mut c, &acts, &services);
 
+    let all = Diagnostics::new(c.errors, sources);
     match calendar {
-        Some(calendar) if c.errors.is_empty() => Ok(Rules {
+        Some(calendar) if !all.has_errors() => Ok(Rules {
             acts,
             services,
             amendments: raw.amendments.clone(),
@@ -357,12 +428,201 @@ pub fn validate(raw: RawProject, sources: Sources) -> Result<Rules, Diagnostics>
             calendar,
             forms,
             form_files,
-            sources,
+            translations,
+            warnings: all.items,
+            sources: all.sources,
         }),
-        _ => Err(Diagnostics {
-            items: c.errors,
-            sources,
-        }),
+        _ => Err(all),
+    }
+}
+
+/// Checks every text of the project once, as written: both languages use the
+/// same placeholders and enumerate the same number of items, a translation of
+/// an official text is stamped with the official text it was made from and
+/// that text has not changed since, and no word mixes Latin and Cyrillic
+/// letters (a Latin `i` typed for the Kazakh `і` looks the same on screen).
+/// Returns the sides that are our translations.
+fn check_texts(c: &mut Checker, raw: &RawProject) -> Vec<Translation> {
+    let mut out = vec![];
+    let interleaved: BTreeSet<&Path> = raw
+        .forms
+        .iter()
+        .filter(|(_, f)| f.layout == Layout::Interleaved)
+        .map(|(file, _)| file.as_path())
+        .collect();
+    for (file, t) in raw.texts() {
+        for lang in t.ours.iter().copied() {
+            out.push(Translation {
+                file: file.to_path_buf(),
+                line: t.spanned(lang).referenced.line() as u32,
+                lang,
+                text: t.get(lang).to_string(),
+            });
+        }
+        let (kk, ru) = (t.spanned(Lang::Kk), t.spanned(Lang::Ru));
+        let (pk, pr) = (view::placeholders(&kk.value), view::placeholders(&ru.value));
+        if pk != pr {
+            c.at(
+                file,
+                kk,
+                format!(
+                    "the Kazakh and Russian texts use different case data: kk {pk:?}, ru {pr:?}"
+                ),
+                String::new(),
+            );
+        }
+        // An interleaved form prints an item's number once, before the
+        // Kazakh label, as the seed does: it numbers the pair, not one side.
+        let kk_items = match kk.value.split_once(' ') {
+            Some((first, rest)) if interleaved.contains(file) && is_item_marker(first) => rest,
+            _ => &kk.value,
+        };
+        let (nk, nr) = (list_items(kk_items), list_items(&ru.value));
+        if nk != nr {
+            c.at(
+                file,
+                kk,
+                format!(
+                    "the Kazakh text enumerates {nk} item(s) and the Russian text {nr}: both languages must list the same items"
+                ),
+                String::new(),
+            );
+        }
+        for lang in Lang::ALL {
+            let side = t.spanned(lang);
+            if let Some(word) = side.value.split_whitespace().find(|w| mixes_scripts(w)) {
+                let column = side.referenced.column() as u32;
+                c.errors.push(Diagnostic::warning(
+                    file,
+                    side.referenced.line() as u32,
+                    column,
+                    format!(
+                        "the {} word `{word}` mixes Latin and Cyrillic letters (a Latin letter typed for a Cyrillic one?)",
+                        lang.name()
+                    ),
+                ));
+            }
+        }
+        match (t.official(), &t.translated_from) {
+            (Some(official), stamp) => {
+                let ours = if official == Lang::Kk {
+                    Lang::Ru
+                } else {
+                    Lang::Kk
+                };
+                let now = fingerprint(t.get(official));
+                let side = t.spanned(ours);
+                match stamp {
+                    None => c.at(
+                        file,
+                        side,
+                        format!(
+                            "the {} text is our translation: record which {} text it translates with `translated_from: \"{now}\"` next to `ours`",
+                            ours.name(),
+                            official.name()
+                        ),
+                        String::new(),
+                    ),
+                    Some(s) if s.value != now => c.at(
+                        file,
+                        s,
+                        format!(
+                            "stale translation: the {} text changed since the {} translation was made from it (stamp {}, text now {now}); update the {} text, then set `translated_from: \"{now}\"`",
+                            official.name(),
+                            ours.name(),
+                            s.value,
+                            ours.name()
+                        ),
+                        String::new(),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            (None, Some(s)) => c.at(
+                file,
+                s,
+                "`translated_from` belongs to a text with exactly one side marked `ours`".into(),
+                String::new(),
+            ),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+fn mixes_scripts(word: &str) -> bool {
+    let latin = word.chars().any(|ch| ch.is_ascii_alphabetic());
+    let cyrillic = word
+        .chars()
+        .any(|ch| ('\u{0400}'..='\u{04FF}').contains(&ch));
+    latin && cyrillic
+}
+
+/// The days each encoded version of a service applies: from its act's entry
+/// into force to the day before it expires or its repealing act enters into
+/// force. Two versions applying on one day is an error (`resolve` could not
+/// choose); a stretch between versions with none is a warning, since the law
+/// may have had a gap but more often a version is missing.
+fn check_periods(
+    c: &mut Checker,
+    acts: &BTreeMap<String, Act>,
+    services: &BTreeMap<String, Vec<(PathBuf, ServiceFile)>>,
+) {
+    for (id, versions) in services {
+        let mut periods: Vec<(NaiveDate, Option<NaiveDate>, &Path, &Ref)> = versions
+            .iter()
+            .filter_map(|(file, s)| {
+                let (from, until) = resolve::period(acts, acts.get(&s.act.value)?)?;
+                Some((from, until, file.as_path(), &s.act))
+            })
+            .collect();
+        periods.sort_by_key(|p| p.0);
+        for pair in periods.windows(2) {
+            let [(a_from, a_until, a_file, a_act), (b_from, _, b_file, b_act)] = pair else {
+                continue;
+            };
+            match a_until {
+                None => c.at(
+                    b_file,
+                    b_act,
+                    format!(
+                        "service `{id}`: the rules of `{}` apply from {b_from}, but those of `{}` ({}) apply from {a_from} with no end; record when `{}` stops applying (`repealed_by` or `expires` in rules/acts.yaml)",
+                        b_act.value,
+                        a_act.value,
+                        a_file.display(),
+                        a_act.value
+                    ),
+                    "act".into(),
+                ),
+                Some(u) if u >= b_from => c.at(
+                    b_file,
+                    b_act,
+                    format!(
+                        "service `{id}`: the rules of `{}` apply from {b_from}, while those of `{}` ({}) still apply until {u}",
+                        b_act.value,
+                        a_act.value,
+                        a_file.display()
+                    ),
+                    "act".into(),
+                ),
+                Some(u) if u.succ_opt() != Some(*b_from) => c.errors.push(
+                    Diagnostic::warning(
+                        b_file,
+                        b_act.referenced.line() as u32,
+                        b_act.referenced.column() as u32,
+                        format!(
+                            "service `{id}`: no encoded rules apply from {} to {}, between `{}` and `{}`",
+                            u.succ_opt().unwrap_or(*u),
+                            b_from.pred_opt().unwrap_or(*b_from),
+                            a_act.value,
+                            b_act.value
+                        ),
+                    )
+                    .at("act"),
+                ),
+                Some(_) => {}
+            }
+        }
     }
 }
 
@@ -694,13 +954,6 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                     if let Some(msg) = problem {
                         c.at(file, t.spanned(lang), msg, format!("{at}.paragraph.{lang}"));
                     }
-                }
-                let (kk, ru) = (
-                    view::placeholders(t.get(Lang::Kk)),
-                    view::placeholders(t.get(Lang::Ru)),
-                );
-                if kk != ru {
-                    c.at(file, t.spanned(Lang::Kk), format!("the Kazakh and Russian sentences use different case data: kk {kk:?}, ru {ru:?}"), format!("{at}.paragraph"));
                 }
             }
             Block::Choice(ch) => {
