@@ -149,7 +149,11 @@ impl Diagnostics {
             (&a.file, a.line, a.column, &a.message) == (&b.file, b.line, b.column, &b.message)
         });
         let mut paths: BTreeMap<PathBuf, KeyPaths> = BTreeMap::new();
-        for d in items.iter_mut().filter(|d| d.path.is_empty()) {
+        // A diagnostic at 1:1 is about the file as a whole: no key path.
+        for d in items
+            .iter_mut()
+            .filter(|d| d.path.is_empty() && (d.line, d.column) != (1, 1))
+        {
             let Some(text) = sources.text(&d.file) else {
                 continue;
             };

@@ -83,6 +83,18 @@ impl Scratch {
         p
     }
 
+    /// `rel:line:column` (1-based, column in characters) of the first
+    /// occurrence of `needle` in a file, plus `shift` characters.
+    pub fn locate(&self, rel: &str, needle: &str, shift: usize) -> String {
+        let s = std::fs::read_to_string(self.path(rel)).unwrap();
+        let at = s
+            .find(needle)
+            .unwrap_or_else(|| panic!("{rel} has no {needle:?}"));
+        let line = s[..at].matches('\n').count() + 1;
+        let column = s[..at].rsplit('\n').next().unwrap().chars().count() + 1 + shift;
+        format!("{rel}:{line}:{column}")
+    }
+
     /// Replaces the first occurrence of `from` in a file; the text must be there.
     pub fn edit(&self, rel: &str, from: &str, to: &str) {
         let p = self.path(rel);
