@@ -37,7 +37,7 @@ pub struct Case {
     pub purpose: Option<CaseText>,
     pub applicant: Applicant,
     #[serde(default)]
-    pub representative: Option<Representative>,
+    pub representative: Option<Spanned<Representative>>,
     pub documents: Vec<PresentedDocument>,
     #[serde(default)]
     pub findings: Vec<Finding>,

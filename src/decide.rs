@@ -46,10 +46,87 @@ impl Outcome {
     }
 }
 
+/// Where in the decision a rule was met; `explain` groups the trace by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    Rules,
+    Intake,
+    Grounds,
+    Result,
+    Duty,
+    Identity,
+}
+
+impl Stage {
+    pub fn title(self) -> &'static str {
+        match self {
+            Stage::Rules => "Rules in force",
+            Stage::Intake => "Intake: the package of documents",
+            Stage::Grounds => "Grounds for refusal",
+            Stage::Result => "Result and term",
+            Stage::Duty => "State duty",
+            Stage::Identity => "Identity checks (for the operator to confirm)",
+        }
+    }
+}
+
+/// One rule as the decision met it: what it says or concluded, where it is
+/// written, the condition it is subject to and the case facts it was checked
+/// against. Rules checked and found not to apply are kept too (`applied:
+/// false`), so `explain` can show why a document was not required or a
+/// ground not used.
 #[derive(Debug, Clone)]
 pub struct Reason {
+    pub stage: Stage,
     pub text: String,
     pub cite: Citation,
+    pub condition: Option<String>,
+    pub facts: Vec<Fact>,
+    pub applied: bool,
+}
+
+/// A fact of the case, with the line of the case file it is written on when
+/// it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub text: String,
+    pub line: Option<u32>,
+}
+
+impl Reason {
+    fn new(stage: Stage, text: impl Into<String>, cite: &Citation) -> Reason {
+        Reason {
+            stage,
+            text: text.into(),
+            cite: cite.clone(),
+            condition: None,
+            facts: vec![],
+            applied: true,
+        }
+    }
+
+    fn when(mut self, condition: Condition) -> Reason {
+        self.condition = Some(condition.name().to_string());
+        self
+    }
+
+    fn fact(mut self, text: impl Into<String>, at: Option<&Ref>) -> Reason {
+        self.facts.push(Fact {
+            text: text.into(),
+            line: at.map(|r| r.referenced.line() as u32),
+        });
+        self
+    }
+
+    fn facts(mut self, facts: Vec<Fact>) -> Reason {
+        self.facts.extend(facts);
+        self
+    }
+
+    fn not_applied(mut self) -> Reason {
+        self.applied = false;
+        self
+    }
 }
 
 /// A procedure step placed on the calendar of this case.
@@ -217,20 +294,30 @@ pub fn decide(
         }
     }
 
-    let mut reasons = vec![Reason {
-        text: if rules_date == case.date {
+    let mut reasons = vec![
+        Reason::new(
+            Stage::Rules,
+            if rules_date == case.date {
+                format!(
+                    "rules of service `{}` in force on {}, the date of application",
+                    s.id, case.date
+                )
+            } else {
+                format!(
+                    "rules of service `{}` in force on {rules_date} (asked for), applied to an application of {}",
+                    s.id, case.date
+                )
+            },
+            &s.cite,
+        )
+        .fact(
             format!(
-                "rules of service `{}` in force on {}, the date of application",
-                s.id, case.date
-            )
-        } else {
-            format!(
-                "rules of service `{}` in force on {rules_date} (asked for), applied to an application of {}",
-                s.id, case.date
-            )
-        },
-        cite: s.cite.clone(),
-    }];
+                "request `{}` through channel `{}`",
+                request.id.value, channel.id.value
+            ),
+            Some(&case.request),
+        ),
+    ];
     let calendar_error = |e: crate::calendar::CalendarError| {
         fail(Diagnostic::error(
             std::path::Path::new("rules/calendar.yaml"),
@@ -293,10 +380,14 @@ fn identity_checks(s: &Service, lc: &LoadedCase) -> Result<Vec<Reason>, Diagnost
             )
         })?;
         for c in td3.failed_checks() {
-            out.push(Reason {
-                text: format!("MRZ of `{}`: {c}{under}", d.document.value),
-                cite: cite.clone(),
-            });
+            out.push(
+                Reason::new(
+                    Stage::Identity,
+                    format!("MRZ of `{}`: {c}{under}", d.document.value),
+                    &cite,
+                )
+                .fact("the MRZ as written in the case", Some(text)),
+            );
         }
         let a = &case.applicant;
         let given = [Some(&a.given_name), a.patronymic.as_ref()]
@@ -318,13 +409,17 @@ fn identity_checks(s: &Service, lc: &LoadedCase) -> Result<Vec<Reason>, Diagnost
             expiry: d.valid_until,
         };
         for m in td3.mismatches(&declared) {
-            out.push(Reason {
-                text: format!(
-                    "MRZ of `{}` and the declared data differ: {m}{under}",
-                    d.document.value
-                ),
-                cite: cite.clone(),
-            });
+            out.push(
+                Reason::new(
+                    Stage::Identity,
+                    format!(
+                        "MRZ of `{}` and the declared data differ: {m}{under}",
+                        d.document.value
+                    ),
+                    &cite,
+                )
+                .fact("the MRZ as written in the case", Some(text)),
+            );
         }
     }
     Ok(out)
@@ -408,13 +503,17 @@ fn duty(
         ));
     };
     let tenge = u64::from(mrp) * u64::from(index.tenge);
-    reasons.push(Reason {
-        text: format!(
-            "state duty {mrp} MRP × {} ₸ (MRP of {year}: {}) = {tenge} ₸",
-            index.tenge, index.source
-        ),
-        cite: fee.cite.clone(),
-    });
+    reasons.push(
+        Reason::new(
+            Stage::Duty,
+            format!(
+                "state duty {mrp} MRP × {} ₸ (MRP of {year}: {}) = {tenge} ₸",
+                index.tenge, index.source
+            ),
+            &fee.cite,
+        )
+        .fact(format!("applied in {year}"), None),
+    );
     Ok(Some(Duty { mrp, year, tenge }))
 }
 
@@ -453,6 +552,87 @@ fn holds(cond: Condition, s: &Service, case: &Case) -> bool {
     }
 }
 
+/// The facts of the case a condition turns on, for `explain`.
+fn condition_facts(cond: Condition, s: &Service, case: &Case) -> Vec<Fact> {
+    let fact = |text: String| Fact { text, line: None };
+    let kids = || {
+        let list: Vec<String> = children(case)
+            .map(|c| {
+                format!(
+                    "{} (born {}, aged {}{})",
+                    c.name,
+                    c.birth_date,
+                    age(c.birth_date, case.date),
+                    if c.rk_citizen && c.other_parent_stays_in_rk {
+                        ", citizen of RK, the other parent stays"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        if list.is_empty() {
+            vec![fact("no children in the case".into())]
+        } else {
+            list.into_iter()
+                .map(|c| fact(format!("child: {c}")))
+                .collect()
+        }
+    };
+    match cond {
+        Condition::Representative => vec![match &case.representative {
+            Some(r) => Fact {
+                text: format!("applies through a representative: {}", r.value.name),
+                line: Some(r.referenced.line() as u32),
+            },
+            None => fact("the applicant applies in person (no representative)".into()),
+        }],
+        Condition::ChildrenUnder16
+        | Condition::ChildAged10OrOver
+        | Condition::MinorLeavingWithOneParent => kids(),
+        Condition::AlimonyEnforcement => vec![fact(match &case.exit {
+            Some(e) => format!(
+                "alimony enforcement: {}; recipients stay in RK: {}",
+                yes(e.alimony_enforcement),
+                yes(e.alimony_recipients_stay_in_rk)
+            ),
+            None => "no exit data in the case".into(),
+        })],
+        Condition::NoRegistrationData => vec![fact(match &case.exit {
+            Some(e) => format!(
+                "registration data missing: {}",
+                yes(e.registration_data_missing)
+            ),
+            None => "no exit data in the case".into(),
+        })],
+        Condition::IdentityDocumentNotInLatinOrCyrillic => case
+            .documents
+            .iter()
+            .filter(|d| s.is_identity(&d.document.value))
+            .map(|d| Fact {
+                text: format!(
+                    "`{}` written in: {}",
+                    d.document.value,
+                    if d.scripts.is_empty() {
+                        "not stated".to_string()
+                    } else {
+                        d.scripts
+                            .iter()
+                            .map(|x| format!("{x:?}").to_lowercase())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+                line: Some(d.document.referenced.line() as u32),
+            })
+            .collect(),
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
 fn children(case: &Case) -> impl Iterator<Item = &crate::case::Child> {
     case.exit.iter().flat_map(|e| e.children.iter())
 }
@@ -472,27 +652,67 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
     };
     let (mut missing, mut expired, mut not_legalized) = (vec![], vec![], vec![]);
     for need in &req.documents {
+        let id = &need.document.value;
         if let Some(cond) = &need.when {
+            let facts = condition_facts(cond.value, s, case);
             if !holds(cond.value, s, case) {
+                reasons.push(
+                    Reason::new(
+                        Stage::Intake,
+                        format!(
+                            "`{id}` ({}) is not required: its condition does not hold",
+                            name(id)
+                        ),
+                        &req.cite,
+                    )
+                    .when(cond.value)
+                    .facts(facts)
+                    .not_applied(),
+                );
                 continue;
             }
-            reasons.push(Reason {
-                text: format!(
-                    "`{}` is required because the case shows condition `{}`",
-                    need.document.value,
-                    cond.value.name()
-                ),
-                cite: req.cite.clone(),
-            });
+            reasons.push(
+                Reason::new(
+                    Stage::Intake,
+                    format!(
+                        "`{id}` is required because the case shows condition `{}`",
+                        cond.value.name()
+                    ),
+                    &req.cite,
+                )
+                .when(cond.value)
+                .facts(facts),
+            );
         }
         let presented: Vec<_> = case
             .documents
             .iter()
-            .filter(|d| d.document.value == need.document.value)
+            .filter(|d| d.document.value == *id)
             .collect();
         if presented.is_empty() {
-            missing.push(need.document.value.clone());
+            reasons.push(
+                Reason::new(
+                    Stage::Intake,
+                    format!("`{id}` ({}) is required and missing", name(id)),
+                    &req.cite,
+                )
+                .fact("not among the documents presented", None),
+            );
+            missing.push(id.clone());
             continue;
+        }
+        let mut presented_reason = Reason::new(
+            Stage::Intake,
+            format!("`{id}` ({}) is required and presented", name(id)),
+            &req.cite,
+        );
+        for d in &presented {
+            let validity = d
+                .valid_until
+                .map(|v| format!(", valid until {v}"))
+                .unwrap_or_default();
+            presented_reason =
+                presented_reason.fact(format!("presented: `{id}`{validity}"), Some(&d.document));
         }
         let kind = s
             .documents()
@@ -503,8 +723,14 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
                 .iter()
                 .all(|d| d.valid_until.is_some_and(|v| v < case.date))
         {
-            expired.push(need.document.value.clone());
+            presented_reason.text = format!(
+                "`{id}` ({}) is required, and the one presented expired before {}",
+                name(id),
+                case.date
+            );
+            expired.push(id.clone());
         }
+        reasons.push(presented_reason);
     }
     if let Some(l) = &s.rules.legalization {
         for d in case
@@ -519,15 +745,33 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
                     .get(&c.value)
                     .is_some_and(|conv| conv.binds(state, case.date))
             });
+            let issued_by = format!("issued by an authority of {state}, not certified");
             match exempt {
-                Some(conv) => reasons.push(Reason {
-                    text: format!(
-                        "`{}` needs no legalization: {state} is party to `{}` on {}",
-                        d.document.value, conv.value, case.date
-                    ),
-                    cite: l.cite.clone(),
-                }),
-                None => not_legalized.push(d.document.value.clone()),
+                Some(conv) => reasons.push(
+                    Reason::new(
+                        Stage::Intake,
+                        format!(
+                            "`{}` needs no legalization: {state} is party to `{}` on {}",
+                            d.document.value, conv.value, case.date
+                        ),
+                        &l.cite,
+                    )
+                    .fact(issued_by, Some(&d.document)),
+                ),
+                None => {
+                    reasons.push(
+                        Reason::new(
+                            Stage::Intake,
+                            format!(
+                                "`{}` needs legalization or an apostille: no convention exempts {state}",
+                                d.document.value
+                            ),
+                            &l.cite,
+                        )
+                        .fact(issued_by, Some(&d.document)),
+                    );
+                    not_legalized.push(d.document.value.clone());
+                }
             }
         }
         for d in case.documents.iter().filter(|d| d.legalization.is_some()) {
@@ -535,17 +779,22 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
                 Some(LegalizationKind::Apostille) => "apostille",
                 _ => "legalization",
             };
-            reasons.push(Reason {
-                text: format!("`{}` is certified ({how})", d.document.value),
-                cite: l.cite.clone(),
-            });
+            reasons.push(
+                Reason::new(
+                    Stage::Intake,
+                    format!("`{}` is certified ({how})", d.document.value),
+                    &l.cite,
+                )
+                .fact(format!("legalization: {how}"), Some(&d.document)),
+            );
         }
     }
     if missing.is_empty() && expired.is_empty() && not_legalized.is_empty() {
-        reasons.push(Reason {
-            text: "the package of documents is complete and valid".into(),
-            cite: req.cite.clone(),
-        });
+        reasons.push(Reason::new(
+            Stage::Intake,
+            "the package of documents is complete and valid",
+            &req.cite,
+        ));
         return None;
     }
     let mut text = String::from("acceptance refused:");
@@ -562,14 +811,12 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
             let _ = write!(text, " {what}: {};", names.join("; "));
         }
     }
-    reasons.push(Reason {
-        text,
-        cite: s
-            .rules
-            .intake_refusal
-            .as_ref()
-            .map_or_else(|| req.cite.clone(), |r| r.cite.clone()),
-    });
+    let cite = s
+        .rules
+        .intake_refusal
+        .as_ref()
+        .map_or_else(|| req.cite.clone(), |r| r.cite.clone());
+    reasons.push(Reason::new(Stage::Intake, text, &cite));
     Some(Outcome::RefusedAtIntake {
         missing,
         expired,
@@ -579,23 +826,41 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
 
 fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcome> {
     let mut found = vec![];
-    for g in s.grounds() {
+    for g in s
+        .grounds()
+        .iter()
+        .filter(|g| g.requests.iter().any(|r| r.value == case.request.value))
+    {
         if let Some(f) = case.findings.iter().find(|f| f.ground.value == g.id.value) {
             let until = g
                 .until
                 .as_ref()
                 .map(|u| format!(" (applies until: {})", u.get(Lang::Ru)))
                 .unwrap_or_default();
-            reasons.push(Reason {
-                text: format!(
-                    "ground `{}`: {}{until} — operator's finding: {}",
-                    g.id.value,
-                    g.text.get(Lang::Ru),
-                    f.note
-                ),
-                cite: g.cite.clone(),
-            });
+            reasons.push(
+                Reason::new(
+                    Stage::Grounds,
+                    format!(
+                        "ground `{}`: {}{until} — operator's finding: {}",
+                        g.id.value,
+                        g.text.get(Lang::Ru),
+                        f.note
+                    ),
+                    &g.cite,
+                )
+                .fact(format!("finding: {}", f.note), Some(&f.ground)),
+            );
             found.push(g.id.value.clone());
+        } else {
+            reasons.push(
+                Reason::new(
+                    Stage::Grounds,
+                    format!("ground `{}`: {}", g.id.value, g.text.get(Lang::Ru)),
+                    &g.cite,
+                )
+                .fact("no finding recorded for it", None)
+                .not_applied(),
+            );
         }
     }
     (!found.is_empty()).then_some(Outcome::Refused { grounds: found })
@@ -616,18 +881,28 @@ fn result(
             format!("the rules of service `{}` in force give no term", s.id),
         ));
     };
-    reasons.push(Reason {
-        text: format!(
-            "term {} working day(s), the day of application {}: due {due}",
-            term.working_days,
-            if term.application_day_counted {
-                "counted"
-            } else {
-                "not counted"
-            }
+    reasons.push(
+        Reason::new(
+            Stage::Result,
+            format!(
+                "term {} working day(s), the day of application {}: due {due}",
+                term.working_days,
+                if term.application_day_counted {
+                    "counted"
+                } else {
+                    "not counted"
+                }
+            ),
+            &term.cite,
+        )
+        .fact(
+            format!(
+                "applied on {}; holidays from rules/calendar.yaml",
+                case.date
+            ),
+            None,
         ),
-        cite: term.cite.clone(),
-    });
+    );
     let Some(done) = &case.result else {
         return Ok(Outcome::Accepted { due });
     };
@@ -640,13 +915,23 @@ fn result(
             format!("cannot form an IIN from serial {}: {e}", done.iin_serial),
         )
     })?;
-    reasons.push(Reason {
-        text: format!(
-            "IIN {iin} formed from birth date {}, sex and serial {:04}; certificate issued {}",
-            a.birth_date, done.iin_serial, done.completed
+    reasons.push(
+        Reason::new(
+            Stage::Result,
+            format!(
+                "IIN {iin} formed from birth date {}, sex and serial {:04}; certificate issued {}",
+                a.birth_date, done.iin_serial, done.completed
+            ),
+            &s.cite,
+        )
+        .fact(
+            format!(
+                "birth date {}, sex {:?}, serial {:04}, completed {}",
+                a.birth_date, a.sex, done.iin_serial, done.completed
+            ),
+            None,
         ),
-        cite: s.cite.clone(),
-    });
+    );
     Ok(Outcome::CertificateIssued {
         iin,
         issued: done.completed,
@@ -740,7 +1025,7 @@ pub fn report(d: &Decision) -> String {
         }
     }
     out.push_str("because:\n");
-    for r in &d.reasons {
+    for r in d.reasons.iter().filter(|r| r.applied) {
         let _ = writeln!(out, "  - {} [{}]", r.text, r.cite);
     }
     out.push_str(&crate::resolve::applied(&d.rules));

@@ -11,6 +11,7 @@ pub mod compose;
 pub mod dates;
 pub mod decide;
 pub mod diag;
+pub mod explain;
 pub mod iin;
 pub mod load;
 pub mod model;

@@ -46,6 +46,9 @@ enum Command {
     Rules { service: Option<String> },
     /// Decide a case and print the outcome with the rules behind it.
     Decide { case: PathBuf },
+    /// Explain a decision step by step: each rule checked, its condition,
+    /// the case facts it was checked against and its citation.
+    Explain { case: PathBuf },
     /// Render a case's documents as PDF.
     Render {
         case: PathBuf,
@@ -187,6 +190,10 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Decide { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
             print!("{}", decide::report(&d));
+        }
+        Command::Explain { case } => {
+            let (_, d) = project.decide(&case, cli.as_of)?;
+            print!("{}", qujat::explain::explain(&d, &case));
         }
         Command::Render { case, out, lang } => {
             let (lc, d) = project.decide(&case, cli.as_of)?;

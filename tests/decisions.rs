@@ -217,3 +217,67 @@ fn unknown_institution_and_document_are_errors() {
         d.items[0]
     );
 }
+
+/// The lines of `qujat explain` for a case of the repository.
+fn explain(case: &str) -> String {
+    let path = std::path::Path::new(case);
+    let (_, d) = project().decide(&root().join(path), None).unwrap();
+    qujat::explain::explain(&d, path)
+}
+
+fn assert_block(trace: &str, block: &str) {
+    assert!(trace.contains(block), "missing\n{block}\nin\n{trace}");
+}
+
+#[test]
+fn explain_a_refusal_on_grounds_shows_the_finding_and_the_grounds_not_used() {
+    let t = explain("cases/pilot-refused.yaml");
+    assert_block(
+        &t,
+        "Case cases/pilot-refused.yaml: service `iin-pilot-2024`, request `formation`, applied on 2024-09-10\nOutcome: refused on grounds (iin-already-registered)\n",
+    );
+    assert_block(
+        &t,
+        "   ✓ ground `iin-already-registered`: выявления у услугополучателя ранее зарегистрированного ИИН — operator's finding: IS MP shows an IIN registered for the same person in 2015\n       rule: pilot-2024, appendix 2, point 12, sub 3)\n       fact: finding: IS MP shows an IIN registered for the same person in 2015 (cases/pilot-refused.yaml:31)\n",
+    );
+    assert_block(
+        &t,
+        "   – ground `data-not-compliant`: несоответствия данных и сведений услугополучателя, необходимых для оказания государственной услуги, требованиям, установленным нормативными правовыми актами Республики Казахстан\n       rule: pilot-2024, appendix 2, point 12, sub 2)\n       fact: no finding recorded for it\n",
+    );
+    assert_block(&t, "3. Grounds for refusal\n");
+    assert_block(
+        &t,
+        "acts applied:\n  - pilot-2024 No. 11-1-4/113, 246, 166/НҚ of 2024-03-19, in force until 2024-12-31\n",
+    );
+}
+
+#[test]
+fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts() {
+    let t = explain("cases/receipt-incomplete.yaml");
+    assert_block(
+        &t,
+        "Outcome: refused at intake (missing: power-of-attorney; expired: identity-document)\n",
+    );
+    assert_block(
+        &t,
+        "   ✓ `power-of-attorney` is required because the case shows condition `representative`\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   representative\n       fact: applies through a representative: Ахметов Берик (cases/receipt-incomplete.yaml:17)\n",
+    );
+    assert_block(
+        &t,
+        "is required, and the one presented expired before 2024-11-14\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       fact: presented: `identity-document`, valid until 2024-10-01 (cases/receipt-incomplete.yaml:20)\n",
+    );
+    assert_block(
+        &t,
+        "is not required: its condition does not hold\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   identity-document-not-in-latin-or-cyrillic\n       fact: `identity-document` written in: latin, other (cases/receipt-incomplete.yaml:20)\n",
+    );
+    assert_block(
+        &t,
+        "3. Grounds for refusal: not examined, because acceptance was refused at intake\n",
+    );
+    // The act versions in force: Rules 258 as amended by order 146.
+    assert_block(
+        &t,
+        "acts applied:\n  - mvd-258-2020 No. 258 of 2020-03-27\n",
+    );
+    assert_block(&t, "amendments applied:\n  - [mvd-146-2023] title, cite");
+}
