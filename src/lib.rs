@@ -20,6 +20,7 @@ pub mod output;
 pub mod project;
 pub mod render;
 pub mod resolve;
+pub mod rules_diff;
 pub mod text;
 pub mod validate;
 pub mod view;

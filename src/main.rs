@@ -5,9 +5,9 @@ use clap::{Parser, Subcommand};
 use qujat::decide;
 use qujat::project::{Error, Project};
 use qujat::text::Lang;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +49,24 @@ enum Command {
     /// Explain a decision step by step: each rule checked, its condition,
     /// the case facts it was checked against and its citation.
     Explain { case: PathBuf },
+    /// Compare the rules in force on two dates (`--as-of D1 --to D2`), two
+    /// build outputs (`DIR_A DIR_B`), or the documents built from another git
+    /// revision with those of the working tree (`--rev REV`).
+    Diff {
+        /// Two directories written by `qujat build`.
+        dirs: Vec<PathBuf>,
+        /// The later date: compare the rules in force on --as-of (default
+        /// today) with those in force on this date.
+        #[arg(long, value_name = "DATE")]
+        to: Option<NaiveDate>,
+        /// A git revision (branch, tag, commit) to build and compare with
+        /// the working tree.
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+        /// Where the HTML report of a document comparison goes.
+        #[arg(long, default_value = "diff-report")]
+        report: PathBuf,
+    },
     /// Render a case's documents as PDF.
     Render {
         case: PathBuf,
@@ -63,6 +81,9 @@ enum Command {
     Build {
         #[arg(long, default_value = "output")]
         out: PathBuf,
+        /// No progress bar (it is also hidden when stderr is not a terminal).
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -94,7 +115,7 @@ fn check_json(project: &Path) -> ExitCode {
         ),
         Err(d) => (d.to_json(), false),
     };
-    println!("{json}");
+    say(json);
     if ok {
         ExitCode::SUCCESS
     } else {
@@ -111,7 +132,6 @@ fn out_dir(project: &Path, out: &Path) -> PathBuf {
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
-    let started = Instant::now();
     let project = Project::open(&cli.project)?;
     if !project.rules.warnings.is_empty() {
         let w = qujat::diag::Diagnostics::new(
@@ -132,16 +152,16 @@ fn run(cli: Cli) -> Result<(), Error> {
         } => {
             if list_data {
                 for p in qujat::view::known_paths() {
-                    println!("{p}");
+                    say(p);
                 }
             }
             if translations {
                 for line in qujat::project::translations(&project) {
-                    println!("{line}");
+                    say(line);
                 }
             }
             let r = &project.rules;
-            println!(
+            say(format!(
                 "ok: {} act(s), {} service(s) in {} version(s), {} amending act file(s), {} form(s), {} institution(s), {} convention(s)",
                 r.acts.len(),
                 r.services.len(),
@@ -150,22 +170,22 @@ fn run(cli: Cli) -> Result<(), Error> {
                 r.forms.len(),
                 r.institutions.len(),
                 r.conventions.len()
-            );
+            ));
             let date = cli.as_of.unwrap_or(today);
             for service in r.services.keys() {
                 match qujat::resolve::service_as_of(r, service, date) {
-                    Ok(f) => println!(
+                    Ok(f) => say(format!(
                         "{date}: {service}: in force ({})",
                         f.acts
                             .iter()
                             .map(|a| a.id.as_str())
                             .collect::<Vec<_>>()
                             .join(" + ")
-                    ),
-                    Err(e) => println!(
+                    )),
+                    Err(e) => say(format!(
                         "{date}: {service}: {}",
                         e.to_string().replace('\n', "\n    ")
-                    ),
+                    )),
                 }
             }
         }
@@ -178,10 +198,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             let mut failed = None;
             for id in ids {
                 match qujat::resolve::service_as_of(&project.rules, &id, date) {
-                    Ok(f) => print!("{}", qujat::resolve::describe(&f)),
+                    Ok(f) => put(qujat::resolve::describe(&f)),
                     Err(e) => failed = Some(e),
                 }
-                println!();
+                say("");
             }
             if let Some(e) = failed {
                 return Err(Error::Rules(e));
@@ -189,11 +209,28 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Decide { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
-            print!("{}", decide::report(&d));
+            put(decide::report(&d));
+        }
+        Command::Diff {
+            dirs,
+            to,
+            rev,
+            report,
+        } => {
+            if let Some(to) = to {
+                let from = cli.as_of.unwrap_or(today);
+                put(qujat::rules_diff::diff(&project.rules, from, to).render());
+            } else {
+                return Err(Error::Usage(
+                    "say what to compare: `--as-of D1 --to D2`, `DIR_A DIR_B` or `--rev REV`"
+                        .into(),
+                ));
+            }
+            let _ = (dirs, rev, report);
         }
         Command::Explain { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
-            print!("{}", qujat::explain::explain(&d, &case));
+            put(qujat::explain::explain(&d, &case));
         }
         Command::Render { case, out, lang } => {
             let (lc, d) = project.decide(&case, cli.as_of)?;
@@ -201,40 +238,68 @@ fn run(cli: Cli) -> Result<(), Error> {
             let out = out_dir(&cli.project, &out);
             Project::write(&out, &docs.documents)?;
             for doc in &docs.documents {
-                println!("wrote {}", out.join(&doc.name).display());
+                say(format!("wrote {}", out.join(&doc.name).display()));
             }
             for n in &docs.notes {
-                println!("note: {n}");
+                say(format!("note: {n}"));
             }
         }
-        Command::Build { out } => {
+        Command::Build { out, quiet } => {
             let out = out_dir(&cli.project, &out);
-            let mut written = 0;
             let date = cli.as_of.unwrap_or(today);
-            let (blanks, notes) = project.render_blanks(date, None)?;
-            Project::write(&out, &blanks)?;
-            written += blanks.len();
-            for n in notes {
-                println!(
-                    "note: not in force on {date}: {}",
-                    n.replace('\n', "\n    ")
-                );
+            let jobs = project.build_jobs().len() as u64;
+            let bar = if quiet {
+                indicatif::ProgressBar::hidden()
+            } else {
+                indicatif::ProgressBar::new(jobs).with_style(
+                    indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                )
+            };
+            let report = project.build(&out, date, &|job| {
+                bar.set_message(job.to_string());
+                bar.inc(1);
+            });
+            bar.finish_and_clear();
+            for n in &report.notes {
+                say(format!("note: {}", n.replace('\n', "\n    ")));
             }
-            for case in project.sample_cases() {
-                let (lc, d) = project.decide(&case, None)?;
-                let docs = project.render_case(&lc, &d, None)?;
-                Project::write(&out, &docs.documents)?;
-                written += docs.documents.len();
-                for n in &docs.notes {
-                    println!("note: {}: {n}", case.display());
-                }
+            for (job, e) in &report.failed {
+                eprintln!("failed: {job}:\n{e}");
             }
-            println!(
-                "built {written} document(s) into {} in {:.1}s",
+            say(format!(
+                "built {} document(s) into {}: {} job(s), {} failed, {} note(s) on what was skipped, in {:.1}s",
+                report.written,
                 out.display(),
-                started.elapsed().as_secs_f64()
-            );
+                jobs,
+                report.failed.len(),
+                report.notes.len(),
+                report.elapsed.as_secs_f64()
+            ));
+            if !report.failed.is_empty() {
+                return Err(Error::Failed(report.failed.len()));
+            }
         }
     }
     Ok(())
+}
+
+/// Prints a line on stdout. A closed pipe (`qujat rules | head`) ends the
+/// program quietly instead of panicking the way `println!` does.
+fn say(line: impl AsRef<str>) {
+    put(format!("{}\n", line.as_ref()));
+}
+
+fn put(text: impl AsRef<str>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out
+        .write_all(text.as_ref().as_bytes())
+        .and_then(|()| out.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
 }

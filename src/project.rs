@@ -24,6 +24,10 @@ pub enum Error {
     Io(PathBuf, std::io::Error),
     /// Nothing (or not enough) is encoded for the date asked about.
     Rules(resolve::ResolveError),
+    /// Some jobs of a build failed (each already reported).
+    Failed(usize),
+    /// The command was asked something it cannot do.
+    Usage(String),
 }
 
 impl fmt::Display for Error {
@@ -33,6 +37,8 @@ impl fmt::Display for Error {
             Error::Render(e) => write!(f, "error: {e}"),
             Error::Io(p, e) => write!(f, "error: {}: {e}", p.display()),
             Error::Rules(e) => write!(f, "error: {e}"),
+            Error::Failed(n) => write!(f, "error: {n} job(s) of the build failed"),
+            Error::Usage(m) => write!(f, "error: {m}"),
         }
     }
 }
@@ -61,6 +67,41 @@ pub struct Document {
 pub struct CaseDocuments {
     pub documents: Vec<Document>,
     pub notes: Vec<String>,
+}
+
+/// One unit of work of `build`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// The blank forms in force on the build's date.
+    Blanks,
+    /// A sample case, decided under the rules of its date of application.
+    Case(PathBuf),
+}
+
+impl fmt::Display for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Job::Blanks => f.write_str("blank forms"),
+            Job::Case(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// What one job wrote, and the notes on what it skipped.
+#[derive(Debug)]
+pub struct JobDone {
+    pub written: usize,
+    pub notes: Vec<String>,
+}
+
+/// What `build` did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub written: usize,
+    /// What was skipped and why (services not in force, forms not in the seeds).
+    pub notes: Vec<String>,
+    pub failed: Vec<(Job, Error)>,
+    pub elapsed: std::time::Duration,
 }
 
 pub struct Project {
@@ -276,6 +317,80 @@ impl Project {
             .collect();
         cases.sort();
         cases
+    }
+
+    /// What `build` does, one job at a time: the blank forms in force on
+    /// the date, then each sample case under the rules of its own date.
+    pub fn build_jobs(&self) -> Vec<Job> {
+        std::iter::once(Job::Blanks)
+            .chain(self.sample_cases().into_iter().map(Job::Case))
+            .collect()
+    }
+
+    /// Renders and writes one job's documents.
+    pub fn run_job(&self, job: &Job, date: NaiveDate, out: &Path) -> Result<JobDone, Error> {
+        match job {
+            Job::Blanks => {
+                let (docs, notes) = self.render_blanks(date, None)?;
+                Self::write(out, &docs)?;
+                let notes = notes
+                    .into_iter()
+                    .map(|n| format!("not in force on {date}: {n}"))
+                    .collect();
+                Ok(JobDone {
+                    written: docs.len(),
+                    notes,
+                })
+            }
+            Job::Case(path) => {
+                let (lc, d) = self.decide(path, None)?;
+                let docs = self.render_case(&lc, &d, None)?;
+                Self::write(out, &docs.documents)?;
+                let notes = docs
+                    .notes
+                    .into_iter()
+                    .map(|n| format!("{}: {n}", path.display()))
+                    .collect();
+                Ok(JobDone {
+                    written: docs.documents.len(),
+                    notes,
+                })
+            }
+        }
+    }
+
+    /// Runs every job on all cores. A failing job does not stop the others:
+    /// the report lists it, and the documents of the jobs that succeeded are
+    /// written. `done` is called after each job (for a progress bar).
+    pub fn build(&self, out: &Path, date: NaiveDate, done: &(dyn Fn(&Job) + Sync)) -> BuildReport {
+        use rayon::prelude::*;
+        let started = std::time::Instant::now();
+        let results: Vec<(Job, Result<JobDone, Error>)> = self
+            .build_jobs()
+            .into_par_iter()
+            .map(|job| {
+                let r = self.run_job(&job, date, out);
+                done(&job);
+                (job, r)
+            })
+            .collect();
+        let mut report = BuildReport {
+            written: 0,
+            notes: vec![],
+            failed: vec![],
+            elapsed: std::time::Duration::ZERO,
+        };
+        for (job, r) in results {
+            match r {
+                Ok(done) => {
+                    report.written += done.written;
+                    report.notes.extend(done.notes);
+                }
+                Err(e) => report.failed.push((job, e)),
+            }
+        }
+        report.elapsed = started.elapsed();
+        report
     }
 
     pub fn write(out: &Path, docs: &[Document]) -> Result<(), Error> {
