@@ -390,3 +390,43 @@ fn refusal_notice_qr_code_scans_at_200_dpi() {
         "{scanned:?}"
     );
 }
+
+#[test]
+fn a_failing_case_does_not_stop_the_build_of_the_others() {
+    let s = Scratch::new("build-fail");
+    s.edit(
+        "cases/pilot-refused.yaml",
+        "institution: 28",
+        "institution: 999",
+    );
+    let p = Project::open(&s.dir).unwrap();
+    let out = s.path("output");
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    let seen = std::sync::Mutex::new(vec![]);
+    let report = p.build(&out, date, &|job| {
+        seen.lock().unwrap().push(job.to_string())
+    });
+    // Every job ran (and was reported to the progress callback) once.
+    assert_eq!(seen.lock().unwrap().len(), p.build_jobs().len());
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    let (job, err) = &report.failed[0];
+    assert!(
+        job.to_string().ends_with("cases/pilot-refused.yaml"),
+        "{job}"
+    );
+    assert!(
+        err.to_string()
+            .contains("institution 999 is not in the list of foreign institutions"),
+        "{err}"
+    );
+    // The other cases and the blanks were written: 17 documents in a full
+    // build, less the refused pilot case's application (kk, ru) and notice.
+    assert_eq!(report.written, 14, "{report:?}");
+    let written = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count();
+    assert_eq!(written, 14);
+    assert!(!out.join("cases/pilot-2024-0002").exists());
+}
