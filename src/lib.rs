@@ -7,6 +7,8 @@
 
 pub mod calendar;
 pub mod case;
+/// Comparing two build output directories, for reviewing a rule change.
+pub mod compare;
 pub mod compose;
 pub mod dates;
 pub mod decide;
