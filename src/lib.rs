@@ -7,6 +7,8 @@
 
 pub mod calendar;
 pub mod case;
+/// Comparing two build output directories, for reviewing a rule change.
+pub mod compare;
 pub mod compose;
 pub mod dates;
 pub mod decide;
@@ -20,6 +22,7 @@ pub mod output;
 pub mod project;
 pub mod render;
 pub mod resolve;
+pub mod revision;
 pub mod rules_diff;
 pub mod text;
 pub mod validate;

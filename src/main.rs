@@ -217,16 +217,40 @@ fn run(cli: Cli) -> Result<(), Error> {
             rev,
             report,
         } => {
-            if let Some(to) = to {
-                let from = cli.as_of.unwrap_or(today);
-                put(qujat::rules_diff::diff(&project.rules, from, to).render());
-            } else {
-                return Err(Error::Usage(
-                    "say what to compare: `--as-of D1 --to D2`, `DIR_A DIR_B` or `--rev REV`"
-                        .into(),
-                ));
+            let report = out_dir(&cli.project, &report);
+            match (to, rev, dirs.as_slice()) {
+                (Some(to), None, []) => {
+                    let from = cli.as_of.unwrap_or(today);
+                    put(qujat::rules_diff::diff(&project.rules, from, to).render());
+                }
+                (None, None, [a, b]) => compare(a, b, &report)?,
+                (None, Some(rev), []) => {
+                    let date = cli.as_of.unwrap_or(today);
+                    let old = qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
+                    let then = Project::open(&old.project)?;
+                    let builds = std::env::temp_dir()
+                        .join(format!("qujat-diff-builds-{}", std::process::id()));
+                    let (a, b) = (builds.join(&rev), builds.join("working-tree"));
+                    let result = (|| {
+                        for (p, out) in [(&then, &a), (&project, &b)] {
+                            let r = p.build(out, date, &|_| {});
+                            if let Some((job, e)) = r.failed.into_iter().next() {
+                                eprintln!("failed: {job}:\n{e}");
+                                return Err(Error::Failed(1));
+                            }
+                        }
+                        compare(&a, &b, &report)
+                    })();
+                    let _ = std::fs::remove_dir_all(&builds);
+                    result?;
+                }
+                _ => {
+                    return Err(Error::Usage(
+                        "say what to compare: `--as-of D1 --to D2`, `DIR_A DIR_B` or `--rev REV`"
+                            .into(),
+                    ));
+                }
             }
-            let _ = (dirs, rev, report);
         }
         Command::Explain { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
@@ -280,6 +304,18 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Err(Error::Failed(report.failed.len()));
             }
         }
+    }
+    Ok(())
+}
+
+/// Compares two build outputs: the summary on stdout, the HTML report (with
+/// the changed pages as images) in `report` when anything differs.
+fn compare(a: &Path, b: &Path, report: &Path) -> Result<(), Error> {
+    let c = qujat::compare::compare_dirs(a, b).map_err(Error::Compare)?;
+    put(c.summary());
+    if !c.is_empty() {
+        let index = qujat::compare::write_report(&c, report).map_err(Error::Compare)?;
+        say(format!("report: {}", index.display()));
     }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub enum Error {
     Failed(usize),
     /// The command was asked something it cannot do.
     Usage(String),
+    /// Two builds could not be compared.
+    Compare(crate::compare::CompareError),
 }
 
 impl fmt::Display for Error {
@@ -39,6 +41,7 @@ impl fmt::Display for Error {
             Error::Rules(e) => write!(f, "error: {e}"),
             Error::Failed(n) => write!(f, "error: {n} job(s) of the build failed"),
             Error::Usage(m) => write!(f, "error: {m}"),
+            Error::Compare(e) => write!(f, "error: {e}"),
         }
     }
 }
