@@ -223,10 +223,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                     let from = cli.as_of.unwrap_or(today);
                     put(qujat::rules_diff::diff(&project.rules, from, to).render());
                 }
-                (None, None, [a, b]) => compare(a, b, &report)?,
+                (None, None, [a, b]) => compare(a, b, &report, None)?,
                 (None, Some(rev), []) => {
                     let date = cli.as_of.unwrap_or(today);
-                    let old = qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
+                    let old =
+                        qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
                     let then = Project::open(&old.project)?;
                     let builds = std::env::temp_dir()
                         .join(format!("qujat-diff-builds-{}", std::process::id()));
@@ -239,7 +240,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                                 return Err(Error::Failed(1));
                             }
                         }
-                        compare(&a, &b, &report)
+                        let name = format!("revision {rev}");
+                        compare(&a, &b, &report, Some([&name, "working tree"]))
                     })();
                     let _ = std::fs::remove_dir_all(&builds);
                     result?;
@@ -310,8 +312,11 @@ fn run(cli: Cli) -> Result<(), Error> {
 
 /// Compares two build outputs: the summary on stdout, the HTML report (with
 /// the changed pages as images) in `report` when anything differs.
-fn compare(a: &Path, b: &Path, report: &Path) -> Result<(), Error> {
-    let c = qujat::compare::compare_dirs(a, b).map_err(Error::Compare)?;
+fn compare(a: &Path, b: &Path, report: &Path, names: Option<[&str; 2]>) -> Result<(), Error> {
+    let mut c = qujat::compare::compare_dirs(a, b).map_err(Error::Compare)?;
+    if let Some([x, y]) = names {
+        (c.a, c.b) = (x.into(), y.into());
+    }
     put(c.summary());
     if !c.is_empty() {
         let index = qujat::compare::write_report(&c, report).map_err(Error::Compare)?;

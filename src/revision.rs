@@ -60,10 +60,7 @@ pub fn checkout(project: &Path, rev: &str) -> Result<Checkout, String> {
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run git archive: {e}"))?;
-    let stdout = archive
-        .stdout
-        .take()
-        .ok_or("git archive gave no output")?;
+    let stdout = archive.stdout.take().ok_or("git archive gave no output")?;
     let untar = Command::new("tar")
         .arg("-x")
         .arg("-C")
@@ -71,9 +68,7 @@ pub fn checkout(project: &Path, rev: &str) -> Result<Checkout, String> {
         .stdin(stdout)
         .status()
         .map_err(|e| format!("cannot run tar: {e}"))?;
-    let archived = archive
-        .wait()
-        .map_err(|e| format!("git archive: {e}"))?;
+    let archived = archive.wait().map_err(|e| format!("git archive: {e}"))?;
     if !archived.success() || !untar.success() {
         return Err(format!("could not export revision `{rev}` ({commit})"));
     }

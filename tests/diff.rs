@@ -101,3 +101,68 @@ fn the_second_step_of_order_348_changes_only_basis_and_appeals() {
         matches!(&parts[0].items[..], [ItemDiff::Changed { was, .. }] if was == "(not encoded: text not in the seeds)")
     );
 }
+
+/// Builds a project into `out` as of 21 Nov 2026, failing on any error.
+fn build(dir: &std::path::Path, out: &std::path::Path) {
+    let p = qujat::project::Project::open(dir).unwrap();
+    let date = date("2026-11-21");
+    let r = p.build(out, date, &|_| {});
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+}
+
+#[test]
+fn two_builds_differing_by_one_amended_text_differ_in_exactly_the_documents_showing_it() {
+    let (a, b) = (Scratch::new("builds-a"), Scratch::new("builds-b"));
+    // Order 146's list of documents, as corrected: the power of attorney of a
+    // representative (Russian official text, Kazakh ours re-stamped).
+    let f = "rules/amendments/mvd-146-2023.yaml";
+    let (old_ru, new_ru) = (
+        "нотариально удостоверенная доверенность, в случае обращения представителя услугополучателя",
+        "нотариально удостоверенная доверенность представителя услугополучателя",
+    );
+    b.edit(f, old_ru, new_ru);
+    b.edit(
+        f,
+        "translated_from: \"5ef3b50a\"",
+        &format!("translated_from: \"{}\"", qujat::text::fingerprint(new_ru)),
+    );
+    let (out_a, out_b) = (a.path("output"), b.path("output"));
+    build(&a.dir, &out_a);
+    build(&b.dir, &out_b);
+
+    let c = qujat::compare::compare_dirs(&out_a, &out_b).unwrap();
+    assert!(c.added.is_empty() && c.removed.is_empty(), "{c}");
+    let changed: Vec<&str> = c.changed.iter().map(|d| d.name.as_str()).collect();
+    // Only the Russian receipt of the incomplete case lists the missing power
+    // of attorney in Russian; the blank receipt has no list, the Kazakh one
+    // the unchanged Kazakh name, the other documents no such name.
+    assert_eq!(
+        changed,
+        ["cases/iin-2024-0102/intake-receipt.ru.pdf"],
+        "{c}"
+    );
+    assert_eq!(c.unchanged.len(), 16, "{c}");
+    let ru = &c.changed[0];
+    let summary = c.summary();
+    assert!(
+        summary.contains(
+            "удостоверенная [-доверенность, в случае обращения-] {+доверенность+} представителя"
+        ),
+        "{summary}"
+    );
+    // The changed page is drawn side by side with the changed region boxed.
+    let page = &ru.pages[0];
+    let image = page
+        .image
+        .as_ref()
+        .expect("pdftoppm is installed (.ci/run)");
+    assert!(!image.regions.is_empty());
+    assert!(image.png.starts_with(b"\x89PNG"));
+
+    let report = qujat::compare::write_report(&c, &b.path("report")).unwrap();
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("cases/iin-2024-0102/intake-receipt.ru.pdf"));
+    assert!(html.contains("<del>"), "{html}");
+    let pngs = std::fs::read_dir(b.path("report/pages")).unwrap().count();
+    assert_eq!(pngs, 1, "one image for the one changed page");
+}
