@@ -160,6 +160,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                     say(line);
                 }
             }
+            // The template every form is drawn with must be there too.
+            project.renderer()?;
             let r = &project.rules;
             say(format!(
                 "ok: {} act(s), {} service(s) in {} version(s), {} amending act file(s), {} form(s), {} institution(s), {} convention(s)",
