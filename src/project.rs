@@ -2,7 +2,7 @@
 //! pipeline run over it for each command.
 
 use crate::case::{self, LoadedCase};
-use crate::compose::{Composer, Fill};
+use crate::compose::{Composer, Fill, Page};
 use crate::decide::{self, Decision, Outcome};
 use crate::diag::Diagnostics;
 use crate::model::{Form, Layout};
@@ -64,6 +64,17 @@ impl From<RenderError> for Error {
 pub struct Document {
     pub name: PathBuf,
     pub pdf: Vec<u8>,
+    /// What its QR code says, when it shows one.
+    pub qr: Option<String>,
+}
+
+/// One document's page data, ready for the renderer.
+pub struct PageJob {
+    /// The file name relative to the output directory.
+    pub name: PathBuf,
+    pub page: Page,
+    /// The PDF's date: the day the document was issued.
+    pub date: NaiveDate,
 }
 
 /// The documents of one case, and outcomes for which the seeds give no form.
@@ -220,11 +231,15 @@ impl Project {
                 if let Some(f) = in_force.get(&form.service.value) {
                     page.meta.description.push_str(&resolve::provenance(f));
                 }
-                let pdf = self.renderer()?.render(&page, date)?.pdf;
+                let r = self.renderer()?.render(&page, date)?;
                 let name = Path::new("blank")
                     .join(&form.service.value)
                     .join(Self::file_name(form, &langs));
-                docs.push(Document { name, pdf });
+                docs.push(Document {
+                    name,
+                    pdf: r.pdf,
+                    qr: r.qr,
+                });
             }
         }
         Ok((docs, notes))
@@ -242,6 +257,26 @@ impl Project {
         d: &Decision,
         only: Option<Lang>,
     ) -> Result<CaseDocuments, Error> {
+        let (pages, notes) = self.case_pages(lc, d, only)?;
+        let mut documents = vec![];
+        for p in pages {
+            let r = self.renderer()?.render(&p.page, p.date)?;
+            documents.push(Document {
+                name: p.name,
+                pdf: r.pdf,
+                qr: r.qr,
+            });
+        }
+        Ok(CaseDocuments { documents, notes })
+    }
+
+    /// The page data of [`Project::render_case`]'s documents, before Typst.
+    pub fn case_pages(
+        &self,
+        lc: &LoadedCase,
+        d: &Decision,
+        only: Option<Lang>,
+    ) -> Result<(Vec<PageJob>, Vec<String>), Error> {
         let forms = d.rules.service.rules.forms.clone().unwrap_or_default();
         let mut wanted = vec![];
         let mut notes = vec![];
@@ -278,7 +313,7 @@ impl Project {
             Outcome::CertificateIssued { issued, .. } => *issued,
             _ => d.date,
         };
-        let mut documents = vec![];
+        let mut pages = vec![];
         for id in wanted {
             let Some((form, file)) = self.form(&id) else {
                 continue;
@@ -298,14 +333,13 @@ impl Project {
                 page.meta
                     .description
                     .push_str(&resolve::provenance(&d.rules));
-                let pdf = self.renderer()?.render(&page, date)?.pdf;
                 let name = Path::new("cases")
                     .join(&lc.case.id.value)
                     .join(Self::file_name(form, &langs));
-                documents.push(Document { name, pdf });
+                pages.push(PageJob { name, page, date });
             }
         }
-        Ok(CaseDocuments { documents, notes })
+        Ok((pages, notes))
     }
 
     /// The sample cases under `cases/`, sorted.

@@ -3,10 +3,10 @@
 //! [`Renderer`] is built once per process (fonts, font book, standard library,
 //! templates) and reused for every document. Each compile sees a sandboxed
 //! [`typst::World`]: the files of `templates/` read up front, the page data as
-//! the fixed virtual file `/data.json`, and the QR code as `/qr.svg`. Nothing
-//! else is reachable — no disk, no packages, no clock.
+//! the fixed virtual file `/data.json`, and the QR code's modules as the raw
+//! image `/qr.raw`. Nothing else is reachable — no disk, no packages, no clock.
 
-use crate::compose::Page;
+use crate::compose::{Page, PageBlock};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ const FONTS: [&[u8]; 4] = [
 /// The entry template every form is laid out by.
 pub const MAIN: &str = "form.typ";
 const DATA: &str = "data.json";
-const QR: &str = "qr.svg";
+const QR: &str = "qr.raw";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderError {
@@ -70,8 +70,9 @@ fn plain(message: impl Into<String>) -> RenderError {
 /// A finished document.
 pub struct Rendered {
     pub pdf: Vec<u8>,
-    /// What the QR code says (also the SHA-256 of the page data).
-    pub qr_payload: String,
+    /// What the document's QR code says (its id, form, date and the SHA-256
+    /// of its page data), when it shows one.
+    pub qr: Option<String>,
 }
 
 pub struct Renderer {
@@ -132,41 +133,33 @@ impl Renderer {
     /// Compiles one page to a PDF. `date` becomes the PDF's fixed timestamp so
     /// the same input always gives the same bytes.
     pub fn render(&self, page: &Page, date: NaiveDate) -> Result<Rendered, RenderError> {
-        let data = serde_json::to_vec(page).map_err(|e| plain(format!("page data: {e}")))?;
-        let digest = hex(&Sha256::digest(&data));
-        let qr_payload = format!(
-            "qujat;id={};kind={};date={};sha256={digest}",
-            page.id, page.form, date
-        );
-        let qr = qr_svg(&qr_payload)?;
-        let pdf = self.compile_pdf(data, qr, &page.id, date)?;
-        Ok(Rendered { pdf, qr_payload })
+        let input = prepare(page, date)?;
+        let pdf = self.compile_pdf(&input)?;
+        Ok(Rendered {
+            pdf,
+            qr: input.qr_payload,
+        })
     }
 
     /// The Typst part alone: compile prepared page data and export the PDF.
     /// Public so the benchmark can set it against the whole pipeline.
-    pub fn compile_pdf(
-        &self,
-        data: Vec<u8>,
-        qr_svg: String,
-        ident: &str,
-        date: NaiveDate,
-    ) -> Result<Vec<u8>, RenderError> {
-        let qr = qr_svg;
+    pub fn compile_pdf(&self, input: &Prepared) -> Result<Vec<u8>, RenderError> {
         let world = DocWorld {
             r: self,
-            data: (file_id(&format!("/{DATA}"))?, Bytes::new(data)),
-            qr: (file_id(&format!("/{QR}"))?, Bytes::from_string(qr)),
+            data: (file_id(&format!("/{DATA}"))?, input.data.clone()),
+            qr: (file_id(&format!("/{QR}"))?, input.qr.clone()),
         };
         let warned = typst::compile::<PagedDocument>(&world);
         let doc = warned
             .output
             .map_err(|errs| self.first_error(&world, &errs))?;
-        check_glyphs(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
+        check_glyphs(&doc)
+            .map_err(|e| plain(format!("document {}: {}", input.ident, e.message)))?;
+        let date = input.date;
         let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .ok_or_else(|| plain(format!("date {date} out of range")))?;
         let options = PdfOptions {
-            ident: Smart::Custom(ident.to_string()),
+            ident: Smart::Custom(input.ident.clone()),
             timestamp: Some(Timestamp::new_utc(datetime)),
             ..PdfOptions::default()
         };
@@ -254,42 +247,170 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The QR code as a compact SVG: one path of horizontal runs of dark modules,
-/// with the standard 4-module quiet zone. (The qrcode crate's own SVG writer
-/// emits one rectangle per module and took longer than the whole Typst compile.)
-pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
-    use std::fmt::Write;
-    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| plain(format!("QR code: {e}")))?;
-    let width = code.width();
-    let dark = code.to_colors();
+/// Everything Typst is given for one document, computed before the compile.
+pub struct Prepared {
+    /// The page as JSON (`/data.json`).
+    pub data: Bytes,
+    /// The QR code as a raw 8-bit grey image (`/qr.raw`); empty when the page
+    /// has no QR block.
+    pub qr: Bytes,
+    /// What the QR code says, when the page shows one.
+    pub qr_payload: Option<String>,
+    pub ident: String,
+    pub date: NaiveDate,
+}
+
+/// The page data, and the QR code when the page shows one. The payload names
+/// the document and carries the SHA-256 of its page data.
+pub fn prepare(page: &Page, date: NaiveDate) -> Result<Prepared, RenderError> {
+    let data = serde_json::to_vec(page).map_err(|e| plain(format!("page data: {e}")))?;
+    let digest = hex(&Sha256::digest(&data));
+    let qr_payload = format!(
+        "qujat;id={};kind={};date={};sha256={digest}",
+        page.id, page.form, date
+    );
+    let has_qr = page
+        .blocks
+        .iter()
+        .any(|b| matches!(b, PageBlock::Qr { .. }));
+    let qr = if has_qr {
+        qr_image(&qr_payload)?
+    } else {
+        vec![]
+    };
+    Ok(Prepared {
+        data: Bytes::new(data),
+        qr: Bytes::new(qr),
+        qr_payload: has_qr.then_some(qr_payload),
+        ident: page.id.clone(),
+        date,
+    })
+}
+
+/// The QR code as a square 8-bit grey image, one pixel per module (0 dark,
+/// 255 light) magnified [`QR_PIXELS`] times, with the standard 4-module
+/// quiet zone. The template shows it as a raster, so Typst neither parses
+/// nor lays out vector data (drawn as an SVG, the code cost more than the
+/// rest of the document's compile).
+pub fn qr_image(payload: &str) -> Result<Vec<u8>, RenderError> {
     const QUIET: usize = 4;
-    let size = width + 2 * QUIET;
-    let mut path = String::new();
-    for (y, row) in dark.chunks(width).enumerate() {
-        let mut x = 0;
-        while x < width {
-            if row[x] == qrcode::Color::Dark {
-                let start = x;
-                while x < width && row[x] == qrcode::Color::Dark {
-                    x += 1;
-                }
-                let _ = write!(
-                    path,
-                    "M{} {}h{}v1h-{}z",
-                    start + QUIET,
-                    y + QUIET,
-                    x - start,
-                    x - start
-                );
-            } else {
-                x += 1;
+    let (dark, width) = qr_modules(payload)?;
+    let size = (width + 2 * QUIET) * QR_PIXELS;
+    let mut pixels = vec![255u8; size * size];
+    for (my, modules) in dark.chunks(width).enumerate() {
+        let top = (my + QUIET) * QR_PIXELS * size;
+        let row = &mut pixels[top..top + size];
+        for (mx, _) in modules.iter().enumerate().filter(|(_, d)| **d) {
+            let left = (mx + QUIET) * QR_PIXELS;
+            row[left..left + QR_PIXELS].fill(0);
+        }
+        for k in 1..QR_PIXELS {
+            pixels.copy_within(top..top + size, top + k * size);
+        }
+    }
+    Ok(pixels)
+}
+
+/// Pixels per module side. PDF viewers (poppler among them) smooth a raster
+/// that they enlarge by less than 4×, which blurs single-pixel modules past
+/// decoding at 150 dpi; three pixels per module keep a 3 cm code at about
+/// its own size there, and cost the PDF a few hundred bytes.
+const QR_PIXELS: usize = 3;
+
+/// The modules of the payload's QR code (error correction level M), row by
+/// row, and its width. The mask is the one of lowest penalty (ISO/IEC 18004
+/// §7.8.3), scored here: the qrcode crate's own scoring took about 3.5 ms
+/// per code, more than a whole Typst compile.
+fn qr_modules(payload: &str) -> Result<(Vec<bool>, usize), RenderError> {
+    use qrcode::canvas::{Canvas, MaskPattern};
+    const LEVEL: qrcode::EcLevel = qrcode::EcLevel::M;
+    const MASKS: [MaskPattern; 8] = [
+        MaskPattern::Checkerboard,
+        MaskPattern::HorizontalLines,
+        MaskPattern::VerticalLines,
+        MaskPattern::DiagonalLines,
+        MaskPattern::LargeCheckerboard,
+        MaskPattern::Fields,
+        MaskPattern::Diamonds,
+        MaskPattern::Meadow,
+    ];
+    let fail = |e: qrcode::types::QrError| plain(format!("QR code: {e}"));
+    let bits = qrcode::bits::encode_auto(payload.as_bytes(), LEVEL).map_err(fail)?;
+    let version = bits.version();
+    let (data, ec) =
+        qrcode::ec::construct_codewords(&bits.into_bytes(), version, LEVEL).map_err(fail)?;
+    let mut canvas = Canvas::new(version, LEVEL);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    let width = usize::try_from(version.width()).map_err(|_| plain("QR code: bad version"))?;
+    let best = MASKS
+        .iter()
+        .map(|&mask| {
+            let mut c = canvas.clone();
+            c.apply_mask(mask);
+            let dark: Vec<bool> = c
+                .into_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect();
+            (qr_penalty(&dark, width), dark)
+        })
+        .min_by_key(|(penalty, _)| *penalty)
+        .map(|(_, dark)| dark)
+        .unwrap_or_default();
+    Ok((best, width))
+}
+
+/// A run of five or more modules of one colour costs 3, plus 1 for each
+/// module past five.
+fn run_penalty(run: usize) -> usize {
+    usize::from(run >= 5) * run.saturating_sub(2)
+}
+
+/// The penalty score of a masked symbol (ISO/IEC 18004 §7.8.3.1): runs of
+/// five or more modules of one colour, 2×2 blocks of one colour, patterns
+/// that look like a finder, and the imbalance of dark and light.
+fn qr_penalty(dark: &[bool], n: usize) -> usize {
+    // A finder-like pattern 1:1:3:1:1 with four light modules before or
+    // after it, as the last 11 modules seen.
+    const FINDER: [u16; 2] = [0b000_0101_1101, 0b101_1101_0000];
+    let columns: Vec<bool> = (0..n * n).map(|i| dark[(i % n) * n + i / n]).collect();
+    let mut score = 0;
+    for line in dark.chunks(n).chain(columns.chunks(n)) {
+        let (mut run, mut window) = (1, 0u16);
+        for (j, &m) in line.iter().enumerate() {
+            // Branch-free: the modules are random enough to defeat the
+            // branch predictor, which made this the costliest part.
+            if j > 0 {
+                let same = usize::from(m == line[j - 1]);
+                score += (1 - same) * run_penalty(run);
+                run = run * same + 1;
+            }
+            window = ((window << 1) | u16::from(m)) & 0x7ff;
+            // Before the line is the light quiet zone: the window is
+            // already right from the line's start.
+            if j >= 6 && FINDER.contains(&window) {
+                score += 40;
+            }
+        }
+        score += run_penalty(run);
+        // After the line, the quiet zone.
+        for _ in 0..4 {
+            window = (window << 1) & 0x7ff;
+            if FINDER.contains(&window) {
+                score += 40;
             }
         }
     }
-    Ok(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
-    ))
+    for (row, next) in dark.chunks(n).zip(dark.chunks(n).skip(1)) {
+        for x in 0..n - 1 {
+            let c = row[x];
+            score += 3 * usize::from((row[x + 1] == c) & (next[x] == c) & (next[x + 1] == c));
+        }
+    }
+    let total = n * n;
+    let darks = dark.iter().filter(|d| **d).count();
+    score + 10 * ((20 * darks).abs_diff(10 * total) / total)
 }
 
 /// Typst substitutes glyph 0 (and, with fallback on, silently another font)
@@ -323,5 +444,47 @@ fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
             "the font has no glyph for: {}",
             missing.join(", ")
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn penalty_scores_each_rule_of_the_standard() {
+        // All light, 21×21: every row and column one run of 21 (19 each),
+        // 20×20 one-colour 2×2 blocks (3 each), no finder-like pattern, 0%
+        // dark (10 steps of 5% from half: 100).
+        let n = 21;
+        assert_eq!(qr_penalty(&vec![false; n * n], n), 42 * 19 + 400 * 3 + 100);
+        // Row 10 starts 1011101, the rest light. Runs: 20 plain rows (19
+        // each), row 10's light tail of 14 (12), 5 columns cut by a dark
+        // module into 10 + 10 (8 + 8), 16 plain columns (19 each). The
+        // pattern is finder-like with the quiet zone before it and the light
+        // modules after it (40 each). 14 of the 400 blocks are mixed. 5 of
+        // 441 dark: 9 steps (90).
+        let mut m = vec![false; n * n];
+        for (x, d) in [true, false, true, true, true, false, true]
+            .iter()
+            .enumerate()
+        {
+            m[10 * n + x] = *d;
+        }
+        let runs = 20 * 19 + 12 + 5 * 16 + 16 * 19;
+        assert_eq!(qr_penalty(&m, n), runs + 2 * 40 + (400 - 14) * 3 + 90);
+    }
+
+    #[test]
+    fn qr_image_is_square_with_a_light_quiet_zone() {
+        let img = qr_image("qujat;id=x").unwrap();
+        let side = (img.len() as f64).sqrt() as usize;
+        assert_eq!(side * side, img.len());
+        // Version 1 is 21 modules; with the quiet zone 29, 3 pixels each.
+        assert_eq!(side, 29 * QR_PIXELS);
+        let quiet = 4 * QR_PIXELS;
+        assert!(img[..quiet * side].iter().all(|p| *p == 255));
+        // The top-left finder's corner module is dark.
+        assert_eq!(img[quiet * side + quiet], 0);
     }
 }

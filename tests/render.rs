@@ -9,11 +9,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn case_docs(p: &Project, case: &Path) -> BTreeMap<String, Vec<u8>> {
+    by_name(case_documents(p, case))
+}
+
+fn case_documents(p: &Project, case: &Path) -> Vec<Document> {
     let (lc, d) = p.decide(case, None).unwrap_or_else(|e| panic!("{e}"));
-    let docs = p
-        .render_case(&lc, &d, None)
-        .unwrap_or_else(|e| panic!("{e}"));
-    by_name(docs.documents)
+    p.render_case(&lc, &d, None)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .documents
 }
 
 fn by_name(docs: Vec<Document>) -> BTreeMap<String, Vec<u8>> {
@@ -22,23 +25,40 @@ fn by_name(docs: Vec<Document>) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// Every blank form and every sample case, rendered once for this binary.
-fn everything() -> &'static BTreeMap<String, Vec<u8>> {
-    static ALL: std::sync::OnceLock<BTreeMap<String, Vec<u8>>> = std::sync::OnceLock::new();
+/// Every blank form and every sample case, rendered once for this binary,
+/// by name.
+fn rendered() -> &'static BTreeMap<String, Document> {
+    static ALL: std::sync::OnceLock<BTreeMap<String, Document>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         let p = project();
         // The pilot's forms were in force in 2024, the exit service's from
         // July 2026: blanks as of one day in each period cover every form.
-        let mut all = BTreeMap::new();
+        let mut docs = vec![];
         for day in ["2024-06-01", "2026-09-01"] {
             let day = day.parse().unwrap();
-            let (docs, _) = p.render_blanks(day, None).unwrap_or_else(|e| panic!("{e}"));
-            all.extend(by_name(docs));
+            docs.extend(
+                p.render_blanks(day, None)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .0,
+            );
         }
         for case in p.sample_cases() {
-            all.extend(case_docs(p, &case));
+            docs.extend(case_documents(p, &case));
         }
-        all
+        docs.into_iter()
+            .map(|d| (d.name.display().to_string(), d))
+            .collect()
+    })
+}
+
+/// The PDFs of [`rendered`].
+fn everything() -> &'static BTreeMap<String, Vec<u8>> {
+    static ALL: std::sync::OnceLock<BTreeMap<String, Vec<u8>>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        rendered()
+            .iter()
+            .map(|(name, d)| (name.clone(), d.pdf.clone()))
+            .collect()
     })
 }
 
@@ -281,6 +301,12 @@ fn same_input_gives_the_same_bytes_and_documents_differ_in_id() {
     let a = case_docs(p, &case);
     let b = case_docs(&Project::open(&root()).unwrap(), &case);
     assert_eq!(a, b);
+    // The same for a document with a QR code.
+    let notice = root().join("cases/pilot-refused.yaml");
+    assert_eq!(
+        case_docs(p, &notice),
+        case_docs(&Project::open(&root()).unwrap(), &notice)
+    );
     let id = |pdf: &[u8]| {
         lopdf::Document::load_mem(pdf)
             .unwrap()
@@ -346,18 +372,13 @@ fn documents_record_the_amendments_they_applied() {
     }
 }
 
-/// The refusal notice's QR code must scan from a 200-dpi rendering.
+/// Every QR code the suite renders scans from a 150-dpi rendering and says
+/// exactly what the renderer put in it.
 /// Needs poppler-utils and zbar-tools (.ci/run installs them).
 #[test]
-fn refusal_notice_qr_code_scans_at_200_dpi() {
+fn every_qr_code_scans_at_150_dpi() {
     let dir = std::env::temp_dir().join(format!("qujat-qr-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pdf = dir.join("notice.pdf");
-    std::fs::write(
-        &pdf,
-        &everything()["cases/pilot-2024-0002/pilot-refusal-notice.pdf"],
-    )
-    .unwrap();
     let run = |cmd: &str, args: &[&str]| {
         let out = std::process::Command::new(cmd)
             .args(args)
@@ -367,28 +388,44 @@ fn refusal_notice_qr_code_scans_at_200_dpi() {
             });
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    run(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            dir.join("page").to_str().unwrap(),
-        ],
-    );
-    let scanned = run(
-        "zbarimg",
-        &["--quiet", "--raw", dir.join("page.png").to_str().unwrap()],
-    );
+    let mut scanned = vec![];
+    for (name, doc) in rendered() {
+        let Some(payload) = &doc.qr else { continue };
+        let pdf = dir.join("doc.pdf");
+        std::fs::write(&pdf, &doc.pdf).unwrap();
+        let page = dir.join("page");
+        let _ = std::fs::remove_file(dir.join("page.png"));
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "150",
+                "-png",
+                "-singlefile",
+                pdf.to_str().unwrap(),
+                page.to_str().unwrap(),
+            ],
+        );
+        let read = run(
+            "zbarimg",
+            &["--quiet", "--raw", dir.join("page.png").to_str().unwrap()],
+        );
+        assert_eq!(read.trim_end(), payload, "{name}");
+        scanned.push(name.as_str());
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(scanned.starts_with("qujat;id=pilot-2024-0002-pilot-refusal-notice;kind=pilot-refusal-notice;date=2024-09-10;sha256="), "{scanned:?}");
+    // The refusal notice is the form with a QR code, blank and filled.
     assert_eq!(
-        scanned.trim().rsplit('=').next().unwrap().len(),
-        64,
-        "{scanned:?}"
+        scanned,
+        [
+            "blank/iin-pilot-2024/pilot-refusal-notice.pdf",
+            "cases/pilot-2024-0002/pilot-refusal-notice.pdf"
+        ]
     );
+    let filled = &rendered()["cases/pilot-2024-0002/pilot-refusal-notice.pdf"];
+    let payload = filled.qr.as_deref().unwrap();
+    assert!(payload.starts_with("qujat;id=pilot-2024-0002-pilot-refusal-notice;kind=pilot-refusal-notice;date=2024-09-10;sha256="), "{payload}");
+    assert_eq!(payload.rsplit('=').next().unwrap().len(), 64, "{payload}");
 }
 
 #[test]
