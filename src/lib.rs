@@ -15,6 +15,7 @@ pub mod decide;
 pub mod diag;
 pub mod explain;
 pub mod iin;
+pub mod layout_check;
 pub mod load;
 pub mod model;
 pub mod mrz;
