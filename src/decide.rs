@@ -908,10 +908,12 @@ fn result(
     };
     let a = &case.applicant;
     let iin = iin::form(a.birth_date, a.sex, done.iin_serial).map_err(|e| {
-        Diagnostic::error(
-            &lc.path,
-            1,
-            1,
+        let at = match e {
+            iin::IinError::YearOutOfRange { .. } => "applicant.birth_date",
+            _ => "result.iin_serial",
+        };
+        lc.error_at(
+            at,
             format!("cannot form an IIN from serial {}: {e}", done.iin_serial),
         )
     })?;

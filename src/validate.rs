@@ -97,6 +97,14 @@ impl Checker {
         );
     }
 
+    /// An id that names a folder or file of the output must be one path
+    /// component in the documented pattern.
+    fn path_id(&mut self, file: &Path, id: &Ref, path: &str) {
+        if let Some(msg) = crate::guard::id_problem(&id.value, false) {
+            self.at(file, id, msg, path.into());
+        }
+    }
+
     fn unique<'a>(
         &mut self,
         file: &Path,
@@ -188,7 +196,7 @@ pub fn validate(
         ));
     }
     let translations = check_texts(&mut c, &raw);
-    let mut form_files = BTreeMap::new();
+    let mut form_files: BTreeMap<String, PathBuf> = BTreeMap::new();
 
     let mut acts = BTreeMap::new();
     for (file, f) in &raw.acts {
@@ -254,12 +262,21 @@ pub fn validate(
     let convention_ids: BTreeSet<&str> = conventions.keys().map(String::as_str).collect();
 
     let mut forms = BTreeMap::new();
-    c.unique(
-        Path::new("forms"),
-        "form",
-        raw.forms.iter().map(|(_, f)| (&f.id, "id".to_string())),
-    );
     for (file, f) in &raw.forms {
+        c.path_id(file, &f.id, "id");
+        if let Some(first) = form_files.get(&f.id.value) {
+            c.at(
+                file,
+                &f.id,
+                format!(
+                    "form `{}` is defined twice: also in {}",
+                    f.id.value,
+                    first.display()
+                ),
+                "id".into(),
+            );
+            continue;
+        }
         form_files.insert(f.id.value.clone(), file.clone());
         forms.insert(f.id.value.clone(), f.clone());
     }
@@ -267,6 +284,7 @@ pub fn validate(
 
     let mut services: BTreeMap<String, Vec<(PathBuf, ServiceFile)>> = BTreeMap::new();
     for (file, s) in &raw.services {
+        c.path_id(file, &s.service, "service");
         c.known(file, &s.act, "act", &act_ids, "act".into());
         for (i, m) in s.missing.iter().enumerate() {
             if m.why.trim().is_empty() {
