@@ -236,11 +236,12 @@ impl Calendar {
             let w = Weekday::from(d.value);
             if weekend.contains(&w) {
                 errs.at(d, format!("{w} is listed twice"));
+            } else {
+                weekend.push(w);
             }
-            weekend.push(w);
         }
         if let Some(last) = file.law.weekend.last()
-            && weekend.len() >= 7
+            && weekend.len() == 7
         {
             errs.at(
                 last,

@@ -209,6 +209,27 @@ fn pinned_days() {
     assert_eq!(cal.is_working_day(date("2027-08-30")), Ok(true));
 }
 
+#[test]
+fn a_pilot_application_of_6_may_2024_is_due_on_a_working_day() {
+    // One working day from Mon 6 May 2024: Tue 7, Wed 8 (moved from Sat 4)
+    // and Thu 9 are off.
+    let s = Scratch::new("may-2024");
+    s.edit(
+        "cases/pilot-certificate.yaml",
+        "date: 2024-06-03",
+        "date: 2024-05-06",
+    );
+    let p = qujat::project::Project::open(&s.dir).unwrap_or_else(|d| panic!("{d}"));
+    let (_, d) = p
+        .decide(&s.path("cases/pilot-certificate.yaml"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome::CertificateIssued { due, .. } = d.outcome else {
+        panic!("{:?}", d.outcome)
+    };
+    assert_eq!(due, date("2024-05-10"));
+    assert_eq!(d.rules.caveats, Vec::<String>::new());
+}
+
 /// A day the calendar gets wrong is a defect, not a detail: the
 /// day-by-day comparison must catch a single transfer recorded wrongly.
 #[test]
