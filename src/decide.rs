@@ -339,7 +339,12 @@ pub fn decide(
             Some(o) => o,
             None => result(s, lc, term_end, &mut reasons).map_err(fail)?,
         };
-    Ok(Decision {
+    // The years the terms cross may lack their announced holiday data.
+    let counted = steps.iter().map(|st| st.due).chain(term_end);
+    let last = counted.clone().max().unwrap_or(case.date).max(case.date);
+    let first = counted.min().unwrap_or(case.date).min(case.date);
+    let calendar_caveats = rules.calendar.caveats(first, last);
+    let mut decision = Decision {
         service: s.id.clone(),
         request: request_id,
         date: case.date,
@@ -349,7 +354,9 @@ pub fn decide(
         steps,
         duty,
         to_confirm,
-    })
+    };
+    decision.rules.caveats.extend(calendar_caveats);
+    Ok(decision)
 }
 
 /// Checks every presented passport's MRZ: its check digits, and the names

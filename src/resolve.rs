@@ -56,6 +56,10 @@ pub struct InForce {
     pub changes: Vec<AppliedChange>,
     /// Changes already adopted that are not in force on the date.
     pub pending: Vec<AppliedChange>,
+    /// What else is not established about applying these rules, beyond the
+    /// acts' own caveats: `decide` adds the holiday calendar's for the years
+    /// its terms cross.
+    pub caveats: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,6 +391,7 @@ pub fn service_as_of(
         acts,
         changes,
         pending,
+        caveats: vec![],
     })
 }
 
@@ -634,6 +639,12 @@ pub fn applied(f: &InForce) -> String {
             let _ = writeln!(out, "  - {}", line(c));
         }
     }
+    if !f.caveats.is_empty() {
+        out.push_str("caveats:\n");
+        for c in &f.caveats {
+            let _ = writeln!(out, "  - {c}");
+        }
+    }
     if !f.service.missing.is_empty() {
         out.push_str("not encoded (text not in the seeds):\n");
         let mut by_why: Vec<(&str, Vec<&str>)> = vec![];
@@ -780,7 +791,8 @@ pub fn describe(f: &InForce) -> String {
     out
 }
 
-/// One line for a document's metadata: the rules it was made under.
+/// One line for a document's metadata: the rules it was made under, and
+/// every caveat on them.
 pub fn provenance(f: &InForce) -> String {
     let acts: Vec<&str> = f.acts.iter().map(|a| a.id.as_str()).collect();
     let changes: Vec<String> = f.changes.iter().map(|c| c.cite.to_string()).collect();
@@ -792,6 +804,10 @@ pub fn provenance(f: &InForce) -> String {
     );
     if !changes.is_empty() {
         s.push_str(&format!("; amendments applied: {}", changes.join("; ")));
+    }
+    let acts = f.acts.iter().filter_map(|a| a.caveat.as_deref());
+    for c in acts.chain(f.caveats.iter().map(String::as_str)) {
+        s.push_str(&format!("; caveat: {c}"));
     }
     s
 }

@@ -384,11 +384,10 @@ pub fn validate(
     }
 
     let calendar = match raw.calendars.as_slice() {
-        [(file, cal)] => match Calendar::new(cal.clone()) {
+        [(file, cal)] => match Calendar::new(file, cal) {
             Ok(cal) => Some(cal),
-            Err(e) => {
-                c.errors
-                    .push(Diagnostic::error(file, 1, 1, format!("calendar: {e}")));
+            Err(errors) => {
+                c.errors.extend(errors);
                 None
             }
         },
