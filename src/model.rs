@@ -83,10 +83,35 @@ pub struct ServiceFile {
     pub rules: Parts,
 }
 
+/// What an act holds that the rules do not encode, and why: either parts of
+/// the schema whose text is not in the seeds (`parts`), or a paragraph of the
+/// act that is in the seeds but that no part holds (`cite` with `what`:
+/// definitions, duties of the ministry, a signature requirement). `qujat
+/// rules` lists both, so nothing is left out silently.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Missing {
+    #[serde(default)]
     pub parts: Vec<Spanned<Part>>,
+    #[serde(default)]
+    pub cite: Option<Citation>,
+    /// What the paragraph says, in a few words (ours).
+    #[serde(default)]
+    pub what: Option<String>,
+    /// Kept with its place, where a problem with the entry is reported.
+    pub why: Spanned<String>,
+    /// For a paragraph of an amending act that enters into force on its own
+    /// date (order 348's point 4), as a change's `in_force`.
+    #[serde(default)]
+    pub in_force: Option<EntryIntoForce>,
+}
+
+/// A paragraph of an act in force that the rules do not encode, as
+/// `resolve` collects them for a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unencoded {
+    pub cite: Citation,
+    pub what: String,
     pub why: String,
 }
 
@@ -99,6 +124,10 @@ pub struct AmendmentFile {
     pub act: Ref,
     pub service: Ref,
     pub changes: Vec<Spanned<Change>>,
+    /// Paragraphs of the amending act that no change encodes, each with
+    /// `cite`, `what` and `why`; listed from the act's entry into force.
+    #[serde(default)]
+    pub missing: Vec<Missing>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +267,11 @@ impl Parts {
         v.extend(self.fee.as_ref().map(|t| &t.text));
         v.extend(self.legalization.as_ref().map(|t| &t.text));
         v.extend(self.intake_refusal.as_ref().map(|t| &t.text));
+        v.extend(
+            self.intake_refusal
+                .as_ref()
+                .and_then(|t| t.expired_mark.as_ref()),
+        );
         v.extend(self.channels.iter().flatten().map(|x| &x.name));
         v.extend(self.requests.iter().flatten().map(|x| &x.name));
         v.extend(self.schedules.iter().flatten().map(|x| &x.text));
@@ -411,6 +445,8 @@ pub struct Service {
     pub rules: Parts,
     /// Parts in force whose text is not in the seeds, with why.
     pub missing: std::collections::BTreeMap<Part, String>,
+    /// Paragraphs of the acts in force that no part holds, with why.
+    pub unencoded: Vec<Unencoded>,
     /// The file each part's text was taken from.
     pub origin: std::collections::BTreeMap<Part, (std::path::PathBuf, String)>,
 }
@@ -445,6 +481,9 @@ pub struct Channel {
 pub struct Request {
     pub id: Spanned<String>,
     pub name: Text,
+    /// Where the act says how (through which channels) the request is made.
+    #[serde(default)]
+    pub cite: Option<Citation>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -452,6 +491,11 @@ pub struct Request {
 pub struct Term {
     pub working_days: u32,
     pub application_day_counted: bool,
+    /// Set when the act does not say whether the day of application counts:
+    /// how `application_day_counted` was decided then, and on what basis.
+    /// Every due date computed from the term says so.
+    #[serde(default)]
+    pub counting_when_silent: Option<String>,
     pub text: Text,
     pub cite: Citation,
 }
@@ -568,6 +612,11 @@ pub struct IntakeRefusal {
     pub cite: Citation,
     #[serde(default)]
     pub form: Option<Ref>,
+    /// Words printed after the name of an expired document in the receipt's
+    /// list, where the act's form has one list for every document it
+    /// refuses (order 146, appendix 5).
+    #[serde(default)]
+    pub expired_mark: Option<Text>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -682,6 +731,13 @@ pub struct Convention {
     pub id: Spanned<String>,
     pub name: Text,
     pub source: String,
+    /// Whether `parties` is known to list every party. When it is not,
+    /// `decide` says so wherever the list decides a case, instead of
+    /// treating the states not listed as certainly not parties.
+    pub parties_complete: bool,
+    /// What is and is not known about the parties.
+    #[serde(default)]
+    pub parties_note: Option<String>,
     pub parties: Vec<Party>,
 }
 
