@@ -151,6 +151,7 @@ pub struct Duty {
 pub struct Decision {
     pub service: String,
     pub request: String,
+    pub channel: String,
     /// Date of application.
     pub date: NaiveDate,
     pub outcome: Outcome,
@@ -383,6 +384,7 @@ pub fn decide(
     Ok(Decision {
         service: s.id.clone(),
         request: request_id,
+        channel: channel.id.value.clone(),
         date: case.date,
         outcome,
         reasons,
@@ -686,13 +688,7 @@ fn intake(
     case: &Case,
     reasons: &mut Vec<Reason>,
 ) -> Option<Outcome> {
-    let name = |id: &str| {
-        s.documents()
-            .iter()
-            .find(|d| d.id.value == id)
-            .map(|d| d.name.get(Lang::Ru).to_string())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let name = |id: &str| s.document_name(&req.request.value, &req.channel.value, id, Lang::Ru);
     let (mut missing, mut expired, mut not_legalized) = (vec![], vec![], vec![]);
     // The documents this case must present: only they are checked for
     // legalization, so a document the rules do not ask for cannot refuse it.
@@ -1070,13 +1066,7 @@ pub fn report(d: &Decision) -> String {
         _ => {}
     }
     out.push('\n');
-    let name = |id: &str| {
-        s.documents()
-            .iter()
-            .find(|k| k.id.value == id)
-            .map(|k| k.name.get(Lang::Ru).to_string())
-            .unwrap_or_default()
-    };
+    let name = |id: &str| s.document_name(&d.request, &d.channel, id, Lang::Ru);
     match &d.outcome {
         Outcome::RefusedAtIntake {
             missing,

@@ -5,7 +5,7 @@
 //! reference is reported at the line where it is written.
 
 use crate::calendar::CalendarFile;
-use crate::text::{Citation, Text};
+use crate::text::{Citation, Lang, Text};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -276,6 +276,13 @@ impl Parts {
         v.extend(self.requests.iter().flatten().map(|x| &x.name));
         v.extend(self.schedules.iter().flatten().map(|x| &x.text));
         v.extend(self.documents.iter().flatten().map(|x| &x.name));
+        v.extend(
+            self.requirements
+                .iter()
+                .flatten()
+                .flat_map(|r| &r.documents)
+                .filter_map(|d| d.name.as_ref()),
+        );
         for g in self.grounds.iter().flatten() {
             v.push(&g.text);
             v.extend(&g.until);
@@ -552,6 +559,11 @@ pub struct RequiredDocument {
     pub document: Ref,
     #[serde(default)]
     pub when: Option<Spanned<Condition>>,
+    /// The list's own wording of the document, where it differs from the
+    /// document's name (order 146 spells the translation "ноториально-
+    /// заверенный" in the correction list only); kept, not corrected.
+    #[serde(default)]
+    pub name: Option<Text>,
 }
 
 /// Facts of a case that make a document required. A closed list: a new
@@ -760,6 +772,27 @@ impl Service {
         self.documents()
             .iter()
             .any(|d| d.identity && d.id.value == document)
+    }
+
+    /// A document's name as the list of `request` through `channel` words
+    /// it, else the document's own name, else its id.
+    pub fn document_name(&self, request: &str, channel: &str, id: &str, lang: Lang) -> String {
+        let in_list = self
+            .requirements()
+            .iter()
+            .filter(|r| r.request.value == request && r.channel.value == channel)
+            .flat_map(|r| &r.documents)
+            .find(|d| d.document.value == id)
+            .and_then(|d| d.name.as_ref());
+        in_list
+            .or_else(|| {
+                self.documents()
+                    .iter()
+                    .find(|d| d.id.value == id)
+                    .map(|d| &d.name)
+            })
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or_else(|| id.to_string())
     }
 
     pub fn channels(&self) -> &[Channel] {

@@ -407,8 +407,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         .join(" ");
     let doc_name = |id: &String| {
         service
-            .and_then(|s| s.documents().iter().find(|k| &k.id.value == id))
-            .map(|k| k.name.get(lang).to_string())
+            .map(|s| s.document_name(&c.request.value, &c.channel.value, id, lang))
             .unwrap_or_else(|| id.clone())
     };
     let mut v = View {

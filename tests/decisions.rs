@@ -478,3 +478,35 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
     );
     assert_block(&t, "amendments applied:\n  - [mvd-146-2023] title, cite");
 }
+
+/// The correction list of order 146 (appendix 3, item 8, sub 2)) spells the
+/// translation "ноториально-заверенный": the receipt of a correction keeps
+/// the list's own spelling, as item 82 of the institutions is kept.
+#[test]
+fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
+    let case = std::fs::read_to_string(root().join("cases/correction-accepted.yaml")).unwrap();
+    let yaml = case.replace("scripts: [latin]", "scripts: [other]");
+    let s = Scratch::new("noto");
+    let path = s.write("cases/t.yaml", &yaml);
+    let p = qujat::project::Project::open(&s.dir).unwrap();
+    let (lc, d) = p.decide(&path, None).unwrap();
+    assert_eq!(
+        d.outcome,
+        Outcome::RefusedAtIntake {
+            missing: vec!["notarized-translation".into()],
+            expired: vec![],
+            not_legalized: vec![],
+        }
+    );
+    let ru = qujat::view::of_case(&p.rules, &lc, &d, qujat::text::Lang::Ru);
+    assert_eq!(
+        ru.intake.missing,
+        ["соответствующий ноториально-заверенный перевод документа"]
+    );
+    assert!(
+        qujat::decide::report(&d)
+            .contains("missing: notarized-translation — соответствующий ноториально-заверенный перевод документа"),
+        "{}",
+        qujat::decide::report(&d)
+    );
+}
