@@ -546,3 +546,38 @@ fn paths_typed_by_the_user_are_relative_to_the_current_directory() {
     );
     assert!(!s.path("out").exists(), "wrote into the project's out/");
 }
+
+#[test]
+fn check_reports_every_broken_sample_case_at_its_line() {
+    let s = Scratch::new("check-cases");
+    variant(
+        &s,
+        "cases/zz-broken.yaml",
+        &[
+            ("id: pilot-2024-0001", "id: \"../x\""),
+            ("\"Stockholm\"", "\"Stock\\u200Bholm\""),
+            ("completed: 2024-06-04", "completed: 2024-06-01"),
+        ],
+    );
+    let o = qujat(&s.dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for want in [
+        "cases/zz-broken.yaml:2:5",
+        "cases/zz-broken.yaml:20:16",
+        "cases/zz-broken.yaml:35:14",
+        "3 errors",
+    ] {
+        assert!(err.contains(want), "no {want:?} in\n{err}");
+    }
+    let o = qujat(&s.dir, &["check", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let errors = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .count();
+    assert_eq!(errors, 3, "{json:#}");
+}
