@@ -14,6 +14,7 @@ pub mod dates;
 pub mod decide;
 pub mod diag;
 pub mod explain;
+pub mod guard;
 pub mod iin;
 pub mod layout_check;
 pub mod load;

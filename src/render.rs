@@ -41,6 +41,9 @@ pub struct RenderError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// The letters the font lacks, when that is the error: the project
+    /// looks them up in the case, whose line is the place to fix.
+    pub missing_glyphs: Vec<char>,
 }
 
 impl std::fmt::Display for RenderError {
@@ -64,6 +67,7 @@ fn plain(message: impl Into<String>) -> RenderError {
         line: 1,
         column: 1,
         message: message.into(),
+        missing_glyphs: vec![],
     }
 }
 
@@ -107,8 +111,17 @@ impl Renderer {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| plain(format!("cannot read {}: {e}", path.display())))?;
+            // Only regular files, never through a link: a template could
+            // otherwise `#read` any file of the machine into every PDF.
+            let text = crate::guard::read_text(&path, &path, crate::guard::Links::Refuse).map_err(
+                |d| RenderError {
+                    file: d.file,
+                    line: d.line as usize,
+                    column: d.column as usize,
+                    message: d.message,
+                    missing_glyphs: vec![],
+                },
+            )?;
             let id = file_id(&format!("/{name}"))?;
             sources.insert(id, Source::new(id, text));
         }
@@ -162,7 +175,10 @@ impl Renderer {
         let doc = warned
             .output
             .map_err(|errs| self.first_error(&world, &errs))?;
-        check_glyphs(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
+        check_glyphs(&doc).map_err(|e| RenderError {
+            message: format!("document {ident}: {}", e.message),
+            ..e
+        })?;
         check_paper(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
         let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .ok_or_else(|| plain(format!("date {date} out of range")))?;
@@ -314,15 +330,14 @@ pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
 /// for a letter the font lacks. The template turns fallback off; this finds
 /// what is left so a missing Kazakh letter fails the document.
 fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
-    fn walk(frame: &Frame, missing: &mut Vec<String>) {
+    fn walk(frame: &Frame, missing: &mut Vec<char>) {
         for (_, item) in frame.items() {
             match item {
                 FrameItem::Group(g) => walk(&g.frame, missing),
                 FrameItem::Text(t) => {
                     for g in t.glyphs.iter().filter(|g| g.id == 0) {
                         let r = g.range.start as usize..g.range.end as usize;
-                        let s = t.text.get(r).unwrap_or("?");
-                        missing.push(format!("{s:?} (font {})", t.font.font().info().family));
+                        missing.extend(t.text.get(r).unwrap_or("\u{fffd}").chars());
                     }
                 }
                 _ => {}
@@ -333,15 +348,19 @@ fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
     for page in doc.pages() {
         walk(&page.frame, &mut missing);
     }
-    missing.dedup();
+    let mut seen = std::collections::HashSet::new();
+    missing.retain(|c| seen.insert(*c));
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(plain(format!(
-            "the font has no glyph for: {}",
-            missing.join(", ")
-        )))
+        return Ok(());
     }
+    let names: Vec<String> = missing
+        .iter()
+        .map(|c| format!("{:?} (U+{:04X})", c.to_string(), *c as u32))
+        .collect();
+    Err(RenderError {
+        missing_glyphs: missing,
+        ..plain(format!("the font has no glyph for: {}", names.join(", ")))
+    })
 }
 
 /// A value too long for its place must wrap, never run over its neighbours
