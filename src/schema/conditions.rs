@@ -90,7 +90,10 @@ pub fn check_parameters(file: &Path, parameters: &[Parameter]) -> Vec<Diagnostic
     let mut out = vec![];
     for (i, p) in parameters.iter().enumerate() {
         let id = &p.id.value;
-        let (line, col) = (p.id.referenced.line() as u32, p.id.referenced.column() as u32);
+        let (line, col) = (
+            p.id.referenced.line() as u32,
+            p.id.referenced.column() as u32,
+        );
         if !is_identifier(id) {
             out.push(Diagnostic::error(
                 file,
@@ -153,7 +156,11 @@ pub fn compile(
     for (i, c) in conditions.iter().enumerate() {
         let id = &c.id.value;
         if id.is_empty() || id.chars().any(char::is_whitespace) {
-            out.push(at(file, &c.id, format!("condition id `{id}` must be one word")));
+            out.push(at(
+                file,
+                &c.id,
+                format!("condition id `{id}` must be one word"),
+            ));
         }
         if let Some(first) = conditions[..i].iter().find(|d| d.id.value == *id) {
             out.push(at(

@@ -189,11 +189,17 @@ impl Expression {
         &self.source
     }
 
+    /// Where a node starts, in characters (cel gives bytes).
     fn offset(&self, e: &IdedExpr) -> usize {
-        self.info
+        let byte = self
+            .info
             .offset_for(e.id)
             .map(|(start, _)| start as usize)
-            .unwrap_or(0)
+            .unwrap_or(0);
+        self.source
+            .char_indices()
+            .take_while(|(i, _)| *i < byte)
+            .count()
     }
 }
 
@@ -240,8 +246,10 @@ impl Ty<'_> {
             (Ty::Option(a), Ty::Option(b)) => std::ptr::eq(*a, *b),
             (Ty::Option(_), Ty::Text) | (Ty::Text, Ty::Option(_)) => true,
             (Ty::List(a), Ty::List(b)) => a.same(b),
-            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b)
-                && !matches!(a, Ty::Record(_) | Ty::Params | Ty::Bilingual),
+            (a, b) => {
+                std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && !matches!(a, Ty::Record(_) | Ty::Params | Ty::Bilingual)
+            }
         }
     }
 }
@@ -446,7 +454,12 @@ impl<'s> Checker<'_, 's> {
             let top = path == id;
             if top {
                 known.extend(["params", CASE]);
-                known.extend(ctx.vars.iter().map(|(v, _)| v.as_str()).filter(|v| !v.starts_with('@')));
+                known.extend(
+                    ctx.vars
+                        .iter()
+                        .map(|(v, _)| v.as_str())
+                        .filter(|v| !v.starts_with('@')),
+                );
             }
             known.sort_unstable();
             self.err(
@@ -495,22 +508,24 @@ impl<'s> Checker<'_, 's> {
                 Some((_, p)) if !test => Some(param_ty(p)),
                 Some(_) => self.no(e, "has() on a parameter"),
                 None => {
-                    let known: Vec<&str> = self.env.params.iter().map(|(id, _)| id.as_str()).collect();
+                    let known: Vec<&str> =
+                        self.env.params.iter().map(|(id, _)| id.as_str()).collect();
                     self.err(
                         e,
                         format!(
                             "unknown parameter `params.{field}` (known: {})",
-                            if known.is_empty() { "none".into() } else { known.join(", ") }
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
                         ),
                     );
                     None
                 }
             },
             t => {
-                self.err(
-                    e,
-                    format!("`.{field}`: a {} has no fields", t.name()),
-                );
+                self.err(e, format!("`.{field}`: a {} has no fields", t.name()));
                 None
             }
         }
@@ -521,7 +536,10 @@ impl<'s> Checker<'_, 's> {
         let Ty::List(elem) = range else {
             self.err(
                 &c.iter_range,
-                format!("only a list can be walked with exists/all/map/filter; this is {}", range.name()),
+                format!(
+                    "only a list can be walked with exists/all/map/filter; this is {}",
+                    range.name()
+                ),
             );
             return None;
         };
@@ -568,7 +586,13 @@ impl<'s> Checker<'_, 's> {
             op::CONDITIONAL if args.len() == 3 => {
                 let c = self.ty(&args[0], ctx)?;
                 if !matches!(c, Ty::Bool) {
-                    self.err(&args[0], format!("the condition of `? :` must be true or false, not {}", c.name()));
+                    self.err(
+                        &args[0],
+                        format!(
+                            "the condition of `? :` must be true or false, not {}",
+                            c.name()
+                        ),
+                    );
                 }
                 let mut yes = ctx.clone();
                 yes.present.extend(present_if_true(&args[0]));
@@ -592,7 +616,7 @@ impl<'s> Checker<'_, 's> {
             tys.push(self.ty(a, ctx)?);
         }
         let sym = operator_symbol(name);
-        match (name, target, tys.as_slice()) {
+        match (name, target.as_ref(), tys.as_slice()) {
             (op::LOGICAL_NOT, None, [t]) | (op::NOT_STRICTLY_FALSE, None, [t]) => {
                 if !matches!(t, Ty::Bool) {
                     self.err(e, format!("`!` takes true or false, not {}", t.name()));
@@ -635,7 +659,11 @@ impl<'s> Checker<'_, 's> {
                 if !a.same(b) {
                     return self.mismatch(e, "lists joined with `+`", a, b);
                 }
-                Some(Ty::List(if matches!(**a, Ty::Any) { b.clone() } else { a.clone() }))
+                Some(Ty::List(if matches!(**a, Ty::Any) {
+                    b.clone()
+                } else {
+                    a.clone()
+                }))
             }
             (op::ADD | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO, None, [a, b]) => {
                 if !matches!((a, b), (Ty::Int, Ty::Int)) {
@@ -666,7 +694,10 @@ impl<'s> Checker<'_, 's> {
             ("size", None, [t]) | ("size", Some(t), []) => match t {
                 Ty::List(_) | Ty::Text => Some(Ty::Int),
                 t => {
-                    self.err(e, format!("size() takes a list or a text, not {}", t.name()));
+                    self.err(
+                        e,
+                        format!("size() takes a list or a text, not {}", t.name()),
+                    );
                     None
                 }
             },
@@ -681,7 +712,11 @@ impl<'s> Checker<'_, 's> {
                 if !matches!((a, b), (Ty::Date, Ty::Date)) {
                     self.err(
                         e,
-                        format!("working_days() takes two dates, not {} and {}", a.name(), b.name()),
+                        format!(
+                            "working_days() takes two dates, not {} and {}",
+                            a.name(),
+                            b.name()
+                        ),
                     );
                     return None;
                 }
@@ -695,19 +730,38 @@ impl<'s> Checker<'_, 's> {
                     Some(Ty::Date)
                 }
                 _ => {
-                    self.err(e, "date() takes a date written in quotes, e.g. date(\"2026-07-12\")".into());
+                    self.err(
+                        e,
+                        "date() takes a date written in quotes, e.g. date(\"2026-07-12\")".into(),
+                    );
                     None
                 }
             },
             (
-                op::LOGICAL_NOT | op::NOT_STRICTLY_FALSE | op::NEGATE | op::EQUALS | op::NOT_EQUALS
-                | op::LESS | op::LESS_EQUALS | op::GREATER | op::GREATER_EQUALS | op::ADD
-                | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO | op::IN | op::INDEX,
+                op::LOGICAL_NOT
+                | op::NOT_STRICTLY_FALSE
+                | op::NEGATE
+                | op::EQUALS
+                | op::NOT_EQUALS
+                | op::LESS
+                | op::LESS_EQUALS
+                | op::GREATER
+                | op::GREATER_EQUALS
+                | op::ADD
+                | op::SUBSTRACT
+                | op::MULTIPLY
+                | op::DIVIDE
+                | op::MODULO
+                | op::IN
+                | op::INDEX,
                 _,
                 tys,
             ) => {
                 let names: Vec<String> = tys.iter().map(Ty::name).collect();
-                self.err(e, format!("type mismatch: `{sym}` cannot take {}", names.join(" and ")));
+                self.err(
+                    e,
+                    format!("type mismatch: `{sym}` cannot take {}", names.join(" and ")),
+                );
                 None
             }
             (f @ ("size" | "age" | "working_days" | "date"), target, tys) => {
@@ -718,17 +772,28 @@ impl<'s> Checker<'_, 's> {
                     "working_days" => "working_days(date, date)",
                     _ => "date(\"YYYY-MM-DD\")",
                 };
-                self.err(e, format!("{f}() is written {how}; here it has {n} argument(s) of other types"));
+                self.err(
+                    e,
+                    format!("{f}() is written {how}; here it has {n} argument(s) of other types"),
+                );
                 None
             }
             (f, _, _) => {
-                self.err(
-                    e,
-                    format!(
+                // cel places a call at its `(`; point at the name instead.
+                let at = self.expr.offset(e);
+                let before: String = self.expr.source.chars().take(at).collect();
+                let offset = if before.ends_with(f) {
+                    at - f.chars().count()
+                } else {
+                    at
+                };
+                self.errors.push(ExprError {
+                    offset,
+                    message: format!(
                         "unknown function `{f}` (known: {}, and the list macros all, exists, exists_one, filter, map)",
                         FUNCTIONS.join(", ")
                     ),
-                );
+                });
                 None
             }
         }
@@ -775,9 +840,13 @@ fn operator_symbol(name: &str) -> &str {
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let shaped = s.len() == 10
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     let date = shaped
         .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .flatten();
@@ -1013,7 +1082,12 @@ impl<'a> Eval<'a> {
                     (V::Int(x), V::Int(y)) => x.cmp(y),
                     (V::Date(x), V::Date(y)) => x.cmp(y),
                     (V::Text(x), V::Text(y)) => x.cmp(y),
-                    _ => return Err(format!("`{}` on values of other types", operator_symbol(name))),
+                    _ => {
+                        return Err(format!(
+                            "`{}` on values of other types",
+                            operator_symbol(name)
+                        ));
+                    }
                 };
                 V::Bool(match name {
                     op::LESS => ord.is_lt(),
@@ -1023,7 +1097,10 @@ impl<'a> Eval<'a> {
                 })
             }
             (op::ADD, [V::List(a), V::List(b)]) => V::List(a.iter().chain(b).cloned().collect()),
-            (op::ADD | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO, [V::Int(a), V::Int(b)]) => {
+            (
+                op::ADD | op::SUBSTRACT | op::MULTIPLY | op::DIVIDE | op::MODULO,
+                [V::Int(a), V::Int(b)],
+            ) => {
                 let r = match name {
                     op::ADD => a.checked_add(*b),
                     op::SUBSTRACT => a.checked_sub(*b),
@@ -1066,10 +1143,17 @@ impl<'a> Eval<'a> {
 /// Working days after `from` up to and including `to`; negative when `to`
 /// is before `from`.
 fn working_days(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> Result<i64, String> {
-    let (a, b, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+    let (a, b, sign) = if from <= to {
+        (from, to, 1)
+    } else {
+        (to, from, -1)
+    };
     let mut n = 0i64;
     for d in a.iter_days().skip(1).take_while(|d| *d <= b) {
-        if cal.is_working_day(d).map_err(|e| format!("working_days(): {e}"))? {
+        if cal
+            .is_working_day(d)
+            .map_err(|e| format!("working_days(): {e}"))?
+        {
             n += 1;
         }
     }
@@ -1097,5 +1181,268 @@ fn show(v: &V) -> String {
         V::List(items) => format!("{} items", items.len()),
         V::Record(..) => "(record)".into(),
         V::Params => "(parameters)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::values::read_case;
+    use std::path::Path;
+
+    const L: &str = "{ kk: \"a\", ru: \"b\" }";
+
+    fn schema() -> Schema {
+        serde_saphyr::from_str(&format!(
+            "- {{ id: born, type: date, label: {L} }}
+- {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }}, {{ id: family, label: {L} }} ] }}
+- {{ id: iin, type: iin, optional: true, label: {L} }}
+- {{ id: kids, type: list, optional: true, label: {L}, fields: [ {{ id: born, type: date, label: {L} }}, {{ id: citizen, type: bool, label: {L} }}, {{ id: iin, type: iin, optional: true, label: {L} }} ] }}
+- {{ id: passport, type: record, optional: true, label: {L}, fields: [ {{ id: number, type: text, label: {L} }}, {{ id: issued, type: date, label: {L} }} ] }}
+- {{ id: place, type: bilingual, label: {L} }}
+"
+        ))
+        .unwrap()
+    }
+
+    fn params() -> Vec<(String, Param)> {
+        vec![
+            ("child_age_limit".into(), Param::Integer(16)),
+            (
+                "cutoff".into(),
+                Param::Date(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            ),
+        ]
+    }
+
+    fn checked(src: &str) -> Result<Expression, Vec<ExprError>> {
+        let (s, p) = (schema(), params());
+        let e = parse(src).map_err(|e| vec![e])?;
+        check(
+            &e,
+            Env {
+                schema: &s,
+                params: &p,
+            },
+        )?;
+        Ok(e)
+    }
+
+    fn first_error(src: &str) -> ExprError {
+        checked(src).unwrap_err().remove(0)
+    }
+
+    const CASE: &str = "born: 1988-04-17
+purpose: family
+place: Алматы
+kids:
+  - born: 2014-03-05
+    citizen: true
+  - born: 2020-06-01
+    citizen: false
+    iin: \"200601600018\"
+";
+
+    fn run(src: &str, case: &str) -> (bool, Vec<Read>) {
+        let (s, p) = (schema(), params());
+        let e = checked(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        let facts = read_case(Path::new("c.yaml"), case, &s, &[]).unwrap();
+        let scope = Scope {
+            env: Env {
+                schema: &s,
+                params: &p,
+            },
+            facts: &facts,
+            on: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap(),
+            calendar: None,
+        };
+        eval(&e, scope).unwrap()
+    }
+
+    #[test]
+    fn conditions_over_lists_options_and_parameters() {
+        let (holds, reads) = run("kids.exists(c, age(c.born) < params.child_age_limit)", CASE);
+        assert!(holds);
+        assert_eq!(
+            reads,
+            [
+                Read {
+                    path: "kids".into(),
+                    value: "2 items".into(),
+                    line: Some(5)
+                },
+                Read {
+                    path: "kids[0].born".into(),
+                    value: "2014-03-05".into(),
+                    line: Some(5)
+                },
+                Read {
+                    path: "params.child_age_limit".into(),
+                    value: "16".into(),
+                    line: None
+                },
+            ]
+        );
+        assert!(!run("kids.all(c, age(c.born) >= 10)", CASE).0);
+        assert!(run("kids.exists_one(c, c.citizen)", CASE).0);
+        assert!(run("size(kids.filter(c, c.born > params.cutoff)) == 1", CASE).0);
+        assert!(run("kids.map(c, age(c.born)) == [12, 6]", CASE).0);
+        assert!(
+            run(
+                "purpose == \"family\" && purpose in [\"family\", \"work\"]",
+                CASE
+            )
+            .0
+        );
+        assert!(run("age(born) == 38 && born < date(\"1990-01-01\")", CASE).0);
+        assert!(!run("has(case.iin)", CASE).0);
+        assert!(run("!has(case.passport) || passport.issued < born", CASE).0);
+        assert!(run("kids.exists(c, has(c.iin) && c.iin.size() == 12)", CASE).0);
+        // An absent optional list reads as empty.
+        let (holds, reads) = run(
+            "kids.exists(c, age(c.born) < 16)",
+            "born: 1988-04-17\npurpose: work\nplace: A\n",
+        );
+        assert!(!holds);
+        assert_eq!(reads[0].value, "none (not in the case)");
+    }
+
+    #[test]
+    fn an_unknown_fact_lists_what_is_known() {
+        let e = first_error("kids.exists(c, age(c.birth) < 16)");
+        assert_eq!(e.offset, 20, "{e}");
+        assert_eq!(
+            e.message,
+            "unknown field `c.birth` (known: born, citizen, iin)"
+        );
+        let e = first_error("childs.size() > 0");
+        assert_eq!(e.offset, 0);
+        assert!(
+            e.message.starts_with("unknown fact `childs` (known: born, case, iin, kids, params, passport, place, purpose)"),
+            "{e}"
+        );
+        let e = first_error("params.adult_age > 1");
+        assert!(e.message.contains("known: child_age_limit, cutoff"), "{e}");
+    }
+
+    #[test]
+    fn type_mismatches() {
+        let e = first_error("born < 16");
+        assert_eq!(e.offset, 5);
+        assert!(e.message.contains("not date and integer"), "{e}");
+        assert!(
+            first_error("age(purpose) > 1")
+                .message
+                .contains("age() takes a date")
+        );
+        assert!(
+            first_error("purpose == 3")
+                .message
+                .contains("option (work, family) and integer")
+        );
+        assert!(
+            first_error("place == \"x\"")
+                .message
+                .contains("bilingual text")
+        );
+        assert!(
+            first_error("kids.size()")
+                .message
+                .contains("must be true or false")
+        );
+        assert!(
+            first_error("born + 1 > born")
+                .message
+                .contains("whole numbers")
+        );
+        let e = first_error("purpose == \"job\"");
+        assert_eq!(e.offset, 11);
+        assert_eq!(
+            e.message,
+            "`job` is not an option of `purpose` (options: work, family)"
+        );
+        assert!(
+            first_error("date(\"2026-02-30\") < born")
+                .message
+                .contains("not a date")
+        );
+    }
+
+    #[test]
+    fn unknown_functions_and_unguarded_optionals() {
+        let e = first_error("matches(purpose, \"w\")");
+        assert!(
+            e.message.starts_with(
+                "unknown function `matches` (known: age, date, has, size, working_days"
+            ),
+            "{e}"
+        );
+        let e = first_error("passport.number == \"N1\"");
+        assert!(e.message.contains("`passport` is optional"), "{e}");
+        assert!(checked("has(case.passport) && passport.number == \"N1\"").is_ok());
+        assert!(checked("has(case.passport) ? passport.number == \"N1\" : false").is_ok());
+        assert!(
+            first_error("has(case.born)")
+                .message
+                .contains("always true")
+        );
+        assert!(
+            first_error("kids.exists(c, c.iin == \"1\")")
+                .message
+                .contains("`c.iin` is optional")
+        );
+    }
+
+    #[test]
+    fn hostile_expressions_are_errors_not_crashes() {
+        for (src, fails) in [
+            (
+                format!("{}true{}", "(".repeat(5000), ")".repeat(5000)),
+                true,
+            ),
+            (format!("{}true{}", "(".repeat(400), ")".repeat(400)), true),
+            (format!("{}true{}", "[".repeat(200), "]".repeat(200)), true),
+            (format!("{}true", "!".repeat(900)), false),
+            (format!("born{} == born", ".x".repeat(400)), true),
+            (format!("1{} == 1", " + 1".repeat(190)), true),
+            (format!("{}1{}", "f(".repeat(300), ")".repeat(300)), true),
+            ("(".repeat(999), true),
+        ] {
+            // Run where a test thread's stack is: the default 2 MiB.
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || checked(&src).map(|_| ()))
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+            if fails {
+                assert!(!r.unwrap_err().is_empty());
+            }
+        }
+        let e = first_error(&format!("{}1{}", "(".repeat(120), ")".repeat(120)));
+        assert!(
+            e.message.contains("nests too deeply") || e.message.contains("syntax"),
+            "{e}"
+        );
+        assert!(
+            parse(&"a".repeat(MAX_LEN + 1))
+                .unwrap_err()
+                .message
+                .contains("at most 1000")
+        );
+        assert!(
+            parse("kids.exists(c, ")
+                .unwrap_err()
+                .message
+                .starts_with("CEL syntax error")
+        );
+    }
+
+    #[test]
+    fn offsets_count_characters_not_bytes() {
+        let e = first_error("\"Алматы\" == born");
+        assert_eq!(e.offset, 9, "{e}");
+        let e = parse("\"Алматы\" == )").unwrap_err();
+        assert_eq!(e.offset, 12, "{e}");
     }
 }

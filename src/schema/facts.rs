@@ -375,11 +375,26 @@ mod tests {
         let got: Vec<(u32, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
         assert_eq!(d.len(), 6, "{got:#?}");
         assert!(got[0].1.contains("cannot be a fact id"), "{got:#?}");
-        assert!(got.iter().any(|(l, m)| *l == 3 && m.contains("lists no `options`")));
-        assert!(got.iter().any(|(l, m)| *l == 4 && m.contains("declared twice")));
-        assert!(got.iter().any(|(l, m)| *l == 4 && m.contains("belong to `type: option`")));
-        assert!(got.iter().any(|(l, m)| *l == 5 && m.contains("no `fields`")));
-        assert!(got.iter().any(|(l, m)| *l == 6 && m.contains("cannot be a fact id")));
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 3 && m.contains("lists no `options`"))
+        );
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 4 && m.contains("declared twice"))
+        );
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 4 && m.contains("belong to `type: option`"))
+        );
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 5 && m.contains("no `fields`"))
+        );
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 6 && m.contains("cannot be a fact id"))
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub enum NodeKind {
     /// A scalar as written. `plain` is false for quoted and block scalars
     /// and for scalars with a tag, whose text is never read as a number,
     /// a boolean or null.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys in the order written; a key written twice is a [`TreeError`].
     Map(Vec<(Key, Node)>),
@@ -191,7 +194,9 @@ mod tests {
     #[test]
     fn nodes_keep_their_positions_in_block_and_flow_style() {
         let t = parse("a: 1\nb:\n  - x\n  - { c: \"2\", d: [3] }\n").unwrap();
-        let NodeKind::Map(top) = &t.kind else { panic!() };
+        let NodeKind::Map(top) = &t.kind else {
+            panic!()
+        };
         assert_eq!(top[0].0.name, "a");
         assert_eq!(top[0].1.at, Pos { line: 1, column: 4 });
         let NodeKind::Seq(items) = &top[1].1.kind else {
@@ -201,7 +206,13 @@ mod tests {
         let NodeKind::Map(inner) = &items[1].kind else {
             panic!()
         };
-        assert_eq!(inner[0].1.at, Pos { line: 4, column: 10 });
+        assert_eq!(
+            inner[0].1.at,
+            Pos {
+                line: 4,
+                column: 10
+            }
+        );
         assert_eq!(scalar(&inner[0].1), ("2", false));
         assert_eq!(scalar(&top[0].1), ("1", true));
     }
@@ -223,14 +234,18 @@ mod tests {
     #[test]
     fn aliases_copy_their_anchor() {
         let t = parse("a: &x { b: 1 }\nc: *x\n").unwrap();
-        let NodeKind::Map(top) = &t.kind else { panic!() };
+        let NodeKind::Map(top) = &t.kind else {
+            panic!()
+        };
         assert_eq!(top[0].1.kind, top[1].1.kind);
     }
 
     #[test]
     fn null_is_plain_only() {
         let t = parse("a: ~\nb: 'null'\nc:\n").unwrap();
-        let NodeKind::Map(top) = &t.kind else { panic!() };
+        let NodeKind::Map(top) = &t.kind else {
+            panic!()
+        };
         assert!(top[0].1.is_null());
         assert!(!top[1].1.is_null());
         assert!(top[2].1.is_null());

@@ -40,7 +40,10 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Text(String),
-    Bilingual { kk: String, ru: String },
+    Bilingual {
+        kk: String,
+        ru: String,
+    },
     Date(NaiveDate),
     Bool(bool),
     Integer(i64),
@@ -168,14 +171,12 @@ pub fn check_case(
             c.error(
                 root.at,
                 "",
-                format!(
-                    "a case file is a mapping of keys, not {}",
-                    root.describe()
-                ),
+                format!("a case file is a mapping of keys, not {}", root.describe()),
             );
             Record::default()
         }
     };
+    c.errors.sort_by_key(|d| (d.line, d.column));
     if c.errors.is_empty() {
         Ok(Facts {
             file: file.to_path_buf(),
@@ -234,7 +235,10 @@ impl Checker<'_> {
                     self.error(
                         node.at,
                         &path,
-                        format!("`{path}` is required and has no value: write {}", fact.kind().expected()),
+                        format!(
+                            "`{path}` is required and has no value: write {}",
+                            fact.kind().expected()
+                        ),
                     );
                 }
                 continue;
@@ -266,7 +270,11 @@ impl Checker<'_> {
             this.error(
                 node.at,
                 path,
-                format!("`{path}` must be {}, not {}", kind.expected(), node.describe()),
+                format!(
+                    "`{path}` must be {}, not {}",
+                    kind.expected(),
+                    node.describe()
+                ),
             );
             None
         };
@@ -310,17 +318,24 @@ impl Checker<'_> {
     }
 
     fn bilingual(&mut self, node: &Node, entries: &[(Key, Node)], path: &str) -> Option<Value> {
-        let mut side = |lang: Lang, this: &mut Self| -> Option<String> {
+        let side = |lang: Lang, this: &mut Self| -> Option<String> {
             match entries.iter().find(|(k, _)| k.name == lang.code()) {
-                Some((_, Node {
-                    kind: NodeKind::Scalar { text, .. },
-                    ..
-                })) if !text.is_empty() => Some(text.clone()),
+                Some((
+                    _,
+                    Node {
+                        kind: NodeKind::Scalar { text, .. },
+                        ..
+                    },
+                )) if !text.is_empty() => Some(text.clone()),
                 Some((k, v)) => {
                     this.error(
                         v.at,
                         &join(path, &k.name),
-                        format!("the {} text of `{path}` must be a text, not {}", lang.name(), v.describe()),
+                        format!(
+                            "the {} text of `{path}` must be a text, not {}",
+                            lang.name(),
+                            v.describe()
+                        ),
                     );
                     None
                 }
@@ -328,7 +343,11 @@ impl Checker<'_> {
                     this.error(
                         node.at,
                         path,
-                        format!("the {} text (`{}`) of `{path}` is missing", lang.name(), lang.code()),
+                        format!(
+                            "the {} text (`{}`) of `{path}` is missing",
+                            lang.name(),
+                            lang.code()
+                        ),
                     );
                     None
                 }
@@ -336,11 +355,17 @@ impl Checker<'_> {
         };
         let kk = side(Lang::Kk, self);
         let ru = side(Lang::Ru, self);
-        for (k, _) in entries.iter().filter(|(k, _)| k.name != "kk" && k.name != "ru") {
+        for (k, _) in entries
+            .iter()
+            .filter(|(k, _)| k.name != "kk" && k.name != "ru")
+        {
             self.error(
                 k.at,
                 &join(path, &k.name),
-                format!("unknown key `{}` in the bilingual text `{path}` (expected kk and ru)", k.name),
+                format!(
+                    "unknown key `{}` in the bilingual text `{path}` (expected kk and ru)",
+                    k.name
+                ),
             );
         }
         Some(Value::Bilingual { kk: kk?, ru: ru? })
@@ -372,7 +397,10 @@ impl Checker<'_> {
             },
             Kind::Integer => match text.parse::<i64>() {
                 Ok(i) if plain => Ok(Value::Integer(i)),
-                _ => Err(format!("`{path}` must be a whole number, not {}", node.describe())),
+                _ => Err(format!(
+                    "`{path}` must be a whole number, not {}",
+                    node.describe()
+                )),
             },
             Kind::Option => {
                 let ids = fact.option_ids();
@@ -414,10 +442,13 @@ impl Checker<'_> {
 /// A date written exactly YYYY-MM-DD.
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let shaped = text.len() == 10
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !shaped {
         return Err(format!(
             "`{text}` is not a date: write dates as YYYY-MM-DD, e.g. 2026-07-12"
@@ -457,7 +488,7 @@ mod tests {
     #[test]
     fn a_good_case_gives_typed_values_with_their_positions() {
         let f = read(
-            "id: x\nname: \"000001\"\nplace: { kk: \"Алматы қ.\", ru: \"г. Алматы\" }\nborn: 1988-04-17\nmarried: true\nyears: 12\npurpose: work\niin: \"900101300010\"\nstate: KAZ\nkids:\n  - born: 2014-03-05\npassport: { number: N1 }\n",
+            "id: x\nname: \"000001\"\nplace: { kk: \"Алматы қ.\", ru: \"г. Алматы\" }\nborn: 1988-04-17\nmarried: true\nyears: 12\npurpose: work\niin: \"900101300017\"\nstate: KAZ\nkids:\n  - born: 2014-03-05\npassport: { number: N1 }\n",
         )
         .unwrap();
         assert_eq!(f.get("name").unwrap().value, Value::Text("000001".into()));
@@ -467,15 +498,24 @@ mod tests {
         );
         assert_eq!(f.get("born").unwrap().at, Pos { line: 4, column: 7 });
         assert_eq!(f.get("years").unwrap().value, Value::Integer(12));
-        assert_eq!(f.get("purpose").unwrap().value, Value::Option("work".into()));
-        let kid = f.get("kids[0].born").unwrap();
-        assert_eq!(kid.at, Pos { line: 11, column: 13 });
-        assert_eq!(f.get("passport.number").unwrap().value, Value::Text("N1".into()));
-        assert!(f.get("kids[1].born").is_none());
         assert_eq!(
-            f.get("place").unwrap().value.show(Lang::Kk),
-            "Алматы қ."
+            f.get("purpose").unwrap().value,
+            Value::Option("work".into())
         );
+        let kid = f.get("kids[0].born").unwrap();
+        assert_eq!(
+            kid.at,
+            Pos {
+                line: 11,
+                column: 11
+            }
+        );
+        assert_eq!(
+            f.get("passport.number").unwrap().value,
+            Value::Text("N1".into())
+        );
+        assert!(f.get("kids[1].born").is_none());
+        assert_eq!(f.get("place").unwrap().value.show(Lang::Kk), "Алматы қ.");
         assert_eq!(
             f.root.to_json()["kids"][0]["born"],
             serde_json::json!("2014-03-05")
@@ -504,11 +544,19 @@ mod tests {
         has(3, 7, "not a date that exists");
         has(4, 10, "written in quotes");
         has(5, 8, "whole number");
-        has(6, 10, "`job` is not an option of `purpose` (options: work, study)");
+        has(
+            6,
+            10,
+            "`job` is not an option of `purpose` (options: work, study)",
+        );
         has(7, 6, "check digit");
         has(8, 8, "three capital Latin letters");
         has(10, 11, "write dates as YYYY-MM-DD");
-        has(11, 5, "unknown fact `kids[0].nickname` (known here: born, iin)");
+        has(
+            11,
+            5,
+            "unknown fact `kids[0].nickname` (known here: born, iin)",
+        );
         has(12, 1, "unknown fact `favourite`");
         assert_eq!(got.len(), 11, "{got:#?}");
         assert_eq!(e[5].path, "purpose");
