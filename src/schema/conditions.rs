@@ -216,19 +216,21 @@ fn at<T>(file: &Path, s: &Spanned<T>, message: String) -> Diagnostic {
 }
 
 /// The file line and column of character `offset` of an expression written
-/// as the YAML scalar `s` in `text`: exact for a scalar on one line (plain,
-/// or quoted with escapes) and for a literal block (`|`); otherwise the
-/// scalar's start.
+/// as the YAML scalar `s` in `text`: exact for a quoted scalar on one line
+/// (escapes counted as written), and for a plain scalar or a literal block
+/// (`|`) whose lines are the file's lines; otherwise the scalar's start.
 pub fn locate(text: &str, s: &Spanned<String>, offset: usize) -> (u32, u32) {
     let (line, col) = (s.referenced.line() as u32, s.referenced.column() as u32);
-    let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
+    let from_col = |n: u32| -> Option<String> {
+        let l = text.lines().nth(n.checked_sub(1)? as usize)?;
+        Some(l.chars().skip(col.saturating_sub(1) as usize).collect())
+    };
+    let Some(raw) = from_col(line) else {
         return (line, col);
     };
-    let raw: Vec<char> = src.chars().skip(col.saturating_sub(1) as usize).collect();
-    let one_line = !s.value.contains('\n');
+    let raw: Vec<char> = raw.chars().collect();
     match raw.first() {
-        Some('"' | '\'') if one_line => {
-            let quote = raw[0];
+        Some(&quote @ ('"' | '\'')) if !s.value.contains('\n') => {
             // Walk the raw text, counting each escape as the one character
             // it stands for.
             let (mut i, mut decoded) = (1usize, 0usize);
@@ -242,17 +244,117 @@ pub fn locate(text: &str, s: &Spanned<String>, offset: usize) -> (u32, u32) {
             }
             (line, col + i as u32)
         }
-        Some('|') => {
-            let before = &s.value.chars().take(offset).collect::<String>();
+        _ => {
+            let before: String = s.value.chars().take(offset).collect();
             let row = before.matches('\n').count();
             let in_row = before.rsplit('\n').next().map_or(0, |r| r.chars().count());
-            let Some(content) = text.lines().nth(line as usize + row) else {
-                return (line, col);
-            };
-            let indent = content.chars().take_while(|c| *c == ' ').count();
-            (line + 1 + row as u32, (indent + in_row + 1) as u32)
+            let row_text = s.value.split('\n').nth(row).unwrap_or("");
+            let row_line = line + row as u32;
+            if from_col(row_line).is_some_and(|l| l.starts_with(row_text)) {
+                (row_line, col + in_row as u32)
+            } else {
+                (line, col)
+            }
         }
-        Some(_) if one_line => (line, col + offset as u32),
-        _ => (line, col),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::facts::Schema;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Parts {
+        parameters: Vec<Parameter>,
+        conditions: Vec<Condition>,
+    }
+
+    const L: &str = "{ kk: \"a\", ru: \"b\" }";
+
+    fn schema() -> Schema {
+        serde_saphyr::from_str(&format!(
+            "- {{ id: born, type: date, label: {L} }}\n- {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }} ] }}\n"
+        ))
+        .unwrap()
+    }
+
+    const CITE: &str = "{ act: a }";
+
+    fn compile_text(text: &str) -> (Vec<Compiled>, Vec<Diagnostic>) {
+        let parts: Parts = serde_saphyr::from_str(text).unwrap();
+        let file = Path::new("s.yaml");
+        let mut diags = check_parameters(file, &parts.parameters);
+        let p = params(&parts.parameters);
+        let s = schema();
+        let (ok, errs) = compile(
+            file,
+            text,
+            &parts.conditions,
+            Env {
+                schema: &s,
+                params: &p,
+            },
+        );
+        diags.extend(errs);
+        (ok, diags)
+    }
+
+    #[test]
+    fn parameters_take_numbers_dates_flags_and_texts() {
+        let text = format!(
+            "parameters:\n  - {{ id: limit, value: 16, cite: {CITE} }}\n  - {{ id: since, value: 2026-07-12, cite: {CITE} }}\n  - {{ id: on, value: true, cite: {CITE} }}\n  - {{ id: word, value: \"work\", cite: {CITE} }}\nconditions: []\n"
+        );
+        let parts: Parts = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(
+            params(&parts.parameters),
+            [
+                ("limit".to_string(), Param::Integer(16)),
+                (
+                    "since".to_string(),
+                    Param::Date(chrono::NaiveDate::from_ymd_opt(2026, 7, 12).unwrap())
+                ),
+                ("on".to_string(), Param::Bool(true)),
+                ("word".to_string(), Param::Text("work".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_parameter_and_condition_ids_are_reported() {
+        let text = format!(
+            "parameters:\n  - {{ id: child-age, value: 16, cite: {CITE} }}\n  - {{ id: x, value: 1, cite: {CITE} }}\n  - {{ id: x, value: 2, cite: {CITE} }}\nconditions:\n  - {{ id: a, if: \"true\", cite: {CITE} }}\n  - {{ id: a, if: \"false\", cite: {CITE} }}\n"
+        );
+        let (ok, d) = compile_text(&text);
+        let got: Vec<(u32, &str)> = d.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(got[0].1.contains("`child-age` cannot be a parameter id"));
+        assert_eq!(got[1], (4, "parameter `x` is declared twice"));
+        assert_eq!(
+            got[2],
+            (7, "condition `a` is declared twice (first on line 6)")
+        );
+    }
+
+    #[test]
+    fn errors_point_inside_plain_quoted_and_block_expressions() {
+        let text = format!(
+            "parameters: []\nconditions:\n  - id: plain\n    if: born > 1\n    cite: {CITE}\n  - id: quoted\n    if: \"purpose == \\\"job\\\"\"\n    cite: {CITE}\n  - id: single\n    if: 'purpose == ''job'''\n    cite: {CITE}\n  - id: block\n    if: |\n      born < date(\"2000-01-01\") &&\n        size(kidz) > 0\n    cite: {CITE}\n"
+        );
+        let (_, d) = compile_text(&text);
+        let got: Vec<(u32, u32)> = d.iter().map(|d| (d.line, d.column)).collect();
+        // `>` of line 4; the literal `"job"` on line 7, written `\"job\"`
+        // inside the YAML quotes, and `'job'` on line 10, written `''job''`;
+        // `kidz` on line 15.
+        assert_eq!(got, [(4, 14), (7, 21), (10, 21), (15, 14)], "{d:#?}");
+        let line7 = text.lines().nth(6).unwrap();
+        assert_eq!(&line7[20..], "\\\"job\\\"\"");
+        assert!(
+            d[3].message.contains("unknown fact `kidz`"),
+            "{}",
+            d[3].message
+        );
     }
 }
