@@ -24,7 +24,6 @@ pub mod render;
 pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
-/// Services as data: case facts, conditions and parameters declared in YAML.
 pub mod schema;
 pub mod text;
 pub mod validate;

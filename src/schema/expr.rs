@@ -27,11 +27,21 @@
 //! | `working_days(a, b)` | working days after `a` up to and including `b`, by `rules/calendar.yaml` (negative when `b` is before `a`) |
 //! | `date("YYYY-MM-DD")` | a fixed date, checked at `check` time |
 //! | `size(x)`, `x.size()` | items in a list, characters in a text |
-//! | `has(x.f)` | whether the case has the optional fact `f` |
+//! | `has(x.f)` | whether the case has the optional fact `f`; `has(case.f)` for a top-level fact |
 //! | `l.exists(v, p)`, `l.all(v, p)`, `l.exists_one(v, p)`, `l.filter(v, p)`, `l.map(v, e)` | CEL's list macros |
 //!
 //! Operators: `&& || !`, `== !=`, `< <= > >=` (numbers, dates, texts),
-//! `+ - * / %` (whole numbers), `in` (a value in a list), `c ? a : b`.
+//! `+ - * / %` (whole numbers), `in` (a value in a list), `c ? a : b`,
+//! `l[i]`.
+//!
+//! Names: the service's facts (top level; `case` is the top-level record
+//! itself), the variables of list macros, and `params.ID`. An IIN, an MRZ
+//! and a country code are texts; an option is a text that must be one of
+//! its ids; a bilingual text can only be tested with `has`. An optional list
+//! absent from a case reads as empty; any other optional fact is read only
+//! where `has()` was tested true before (`has(case.boat) && boat.flag ==
+//! "KAZ"`, `!has(c.iin) || …`, `has(…) ? … : …`), so evaluating a checked
+//! condition never meets a missing value.
 //!
 //! # Limits
 //!
