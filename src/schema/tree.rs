@@ -138,11 +138,17 @@ pub fn parse(text: &str) -> Result<Node, TreeError> {
                 }
                 Some(node)
             }
-            Event::DocumentEnd if root.is_some() => break,
             _ => None,
         };
         let Some(node) = done else { continue };
         match stack.last_mut() {
+            None if root.is_some() => {
+                return Err(TreeError {
+                    at: node.at,
+                    message: "a second YAML document: a case file holds one (remove the `---`)"
+                        .into(),
+                });
+            }
             None => root = Some(node),
             Some(Open::Seq(_, items)) => items.push(node),
             Some(Open::Map(_, entries, pending)) => match pending.take() {
@@ -238,6 +244,30 @@ mod tests {
             panic!()
         };
         assert_eq!(top[0].1.kind, top[1].1.kind);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error() {
+        let e = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(e.at.line, 3);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for text in [
+            format!("a: {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            (0..5000)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect(),
+        ] {
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || parse(&text).map(|_| ()))
+                .unwrap()
+                .join()
+                .expect("no stack overflow");
+            assert!(r.unwrap_err().message.contains("recursion limit"));
+        }
     }
 
     #[test]

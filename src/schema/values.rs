@@ -380,6 +380,14 @@ impl Checker<'_> {
         path: &str,
     ) -> Option<Value> {
         let kind = fact.kind();
+        if text.trim().is_empty() && matches!(kind, Kind::Text | Kind::Bilingual) {
+            self.error(
+                node.at,
+                path,
+                format!("`{path}` is empty: write the text, or leave an optional fact out"),
+            );
+            return None;
+        }
         let result: Result<Value, String> = match kind {
             Kind::Text => Ok(Value::Text(text.to_string())),
             Kind::Bilingual => Ok(Value::Bilingual {
@@ -565,9 +573,11 @@ mod tests {
 
     #[test]
     fn shapes_and_nulls() {
-        let e = read("name: n\nplace: p\nborn: ~\npurpose: [work]\nkids: 3\niin: ~\n").unwrap_err();
-        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(msgs.len(), 3, "{msgs:#?}");
+        let e =
+            read("name: \" \"\nplace: p\nborn: ~\npurpose: [work]\nkids: 3\niin: ~\n").unwrap_err();
+        let mut msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs.len(), 4, "{msgs:#?}");
+        assert!(msgs.remove(0).contains("`name` is empty"));
         assert!(msgs[0].contains("`born` is required and has no value"));
         assert!(msgs[1].contains("`purpose` must be one of the options, not a list"));
         assert!(msgs[2].contains("`kids` must be a list of records, not `3`"));
