@@ -271,6 +271,7 @@ fn fact_ty(f: &Fact) -> Ty<'_> {
         Kind::Date => Ty::Date,
         Kind::Bool => Ty::Bool,
         Kind::Integer => Ty::Int,
+        Kind::Option if f.multiple => Ty::List(Box::new(Ty::Option(f))),
         Kind::Option => Ty::Option(f),
         Kind::List => Ty::List(Box::new(Ty::Record(&f.fields))),
         Kind::Record => Ty::Record(&f.fields),
@@ -698,6 +699,7 @@ impl<'s> Checker<'_, 's> {
                         self.option_literals(a, x);
                     }
                 }
+                self.option_literals(b, &args[0]);
                 Some(Ty::Bool)
             }
             (op::INDEX, None, [Ty::List(elem), Ty::Int]) => Some((**elem).clone()),
@@ -1028,6 +1030,7 @@ impl<'a> Eval<'a> {
                 V::Text(s.clone())
             }
             Value::Iin(i) => V::Text(i.to_string()),
+            Value::Options(ids) => V::List(ids.iter().map(|i| V::Text(i.clone())).collect()),
             Value::Bilingual { kk, ru } => V::Bilingual(kk, ru),
             Value::Date(d) => V::Date(*d),
             Value::Bool(b) => V::Bool(*b),
@@ -1210,6 +1213,7 @@ mod tests {
 - {{ id: kids, type: list, optional: true, label: {L}, fields: [ {{ id: born, type: date, label: {L} }}, {{ id: citizen, type: bool, label: {L} }}, {{ id: iin, type: iin, optional: true, label: {L} }} ] }}
 - {{ id: passport, type: record, optional: true, label: {L}, fields: [ {{ id: number, type: text, label: {L} }}, {{ id: issued, type: date, label: {L} }} ] }}
 - {{ id: place, type: bilingual, label: {L} }}
+- {{ id: scripts, type: option, multiple: true, label: {L}, options: [ {{ id: latin, label: {L} }}, {{ id: cyrillic, label: {L} }}, {{ id: other, label: {L} }} ] }}
 "
         ))
         .unwrap()
@@ -1244,6 +1248,7 @@ mod tests {
 
     const CASE: &str = "born: 1988-04-17
 purpose: family
+scripts: [other]
 place: Алматы
 kids:
   - born: 2014-03-05
@@ -1279,12 +1284,12 @@ kids:
                 Read {
                     path: "kids".into(),
                     value: "2 items".into(),
-                    line: Some(5)
+                    line: Some(6)
                 },
                 Read {
                     path: "kids[0].born".into(),
                     value: "2014-03-05".into(),
-                    line: Some(5)
+                    line: Some(6)
                 },
                 Read {
                     path: "params.child_age_limit".into(),
@@ -1306,12 +1311,20 @@ kids:
         );
         assert!(run("age(born) == 38 && born < date(\"1990-01-01\")", CASE).0);
         assert!(!run("has(case.iin)", CASE).0);
+        assert!(
+            run(
+                "size(scripts) > 0 && !scripts.exists(s, s in [\"latin\", \"cyrillic\"])",
+                CASE
+            )
+            .0
+        );
+        assert!(!run("\"latin\" in scripts", CASE).0);
         assert!(run("!has(case.passport) || passport.issued < born", CASE).0);
         assert!(run("kids.exists(c, has(c.iin) && c.iin.size() == 12)", CASE).0);
         // An absent optional list reads as empty.
         let (holds, reads) = run(
             "kids.exists(c, age(c.born) < 16)",
-            "born: 1988-04-17\npurpose: work\nplace: A\n",
+            "born: 1988-04-17\npurpose: work\nscripts: []\nplace: A\n",
         );
         assert!(!holds);
         assert_eq!(reads[0].value, "none (not in the case)");
@@ -1328,7 +1341,7 @@ kids:
         let e = first_error("childs.size() > 0");
         assert_eq!(e.offset, 0);
         assert!(
-            e.message.starts_with("unknown fact `childs` (known: born, case, iin, kids, params, passport, place, purpose)"),
+            e.message.starts_with("unknown fact `childs` (known: born, case, iin, kids, params, passport, place, purpose, scripts)"),
             "{e}"
         );
         let e = first_error("params.adult_age > 1");
@@ -1364,6 +1377,11 @@ kids:
             first_error("born + 1 > born")
                 .message
                 .contains("whole numbers")
+        );
+        assert!(
+            first_error("\"arabic\" in scripts")
+                .message
+                .contains("not an option of `scripts`")
         );
         let e = first_error("purpose == \"job\"");
         assert_eq!(e.offset, 11);

@@ -52,6 +52,10 @@ pub struct Fact {
     /// For `type: option`: the values the fact may take.
     #[serde(default)]
     pub options: Vec<Choice>,
+    /// For `type: option`: the case lists any number of the options
+    /// (`scripts: [latin, cyrillic]`), not one.
+    #[serde(default)]
+    pub multiple: bool,
     /// For `type: list` and `type: record`: the fields of one record.
     #[serde(default)]
     pub fields: Vec<Fact>,
@@ -82,7 +86,7 @@ pub enum Kind {
     Bool,
     /// A whole number.
     Integer,
-    /// One of the ids under `options`.
+    /// One of the ids under `options` (with `multiple: true`, a list of them).
     Option,
     /// A list of records with the `fields` declared.
     List,
@@ -252,6 +256,15 @@ impl Fact {
         self.kind.value
     }
 
+    /// What a case writer must write for this fact, for messages.
+    pub fn expected(&self) -> &'static str {
+        if self.multiple {
+            "a list of options, e.g. [a, b], or []"
+        } else {
+            self.kind().expected()
+        }
+    }
+
     /// The ids of an option fact.
     pub fn option_ids(&self) -> Vec<&str> {
         self.options.iter().map(|o| o.id.value.as_str()).collect()
@@ -304,6 +317,13 @@ fn check_level(file: &Path, facts: &[Fact], prefix: &str, out: &mut Vec<Diagnost
                 format!("`options` belong to `type: option` facts; `{path}` is `{kind}`"),
             )),
             (_, true) => {}
+        }
+        if f.multiple && kind != Kind::Option {
+            out.push(at(
+                file,
+                &f.kind,
+                format!("`multiple` belongs to `type: option` facts; `{path}` is `{kind}`"),
+            ));
         }
         for (j, o) in f.options.iter().enumerate() {
             if o.id.value.is_empty() || o.id.value.chars().any(char::is_whitespace) {

@@ -49,6 +49,8 @@ pub enum Value {
     Integer(i64),
     /// The id of the option chosen.
     Option(String),
+    /// The ids chosen, for an option fact with `multiple: true`.
+    Options(Vec<String>),
     List(Vec<Record>),
     Record(Record),
     Iin(Iin),
@@ -68,6 +70,7 @@ impl Value {
                 Lang::Ru => ru.clone(),
             },
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Options(ids) => ids.join(", "),
             Value::Bool(b) => b.to_string(),
             Value::Integer(i) => i.to_string(),
             Value::Iin(i) => i.to_string(),
@@ -88,6 +91,7 @@ impl Value {
             Value::Bool(b) => J::Bool(*b),
             Value::Integer(i) => J::from(*i),
             Value::List(items) => J::Array(items.iter().map(Record::to_json).collect()),
+            Value::Options(ids) => J::Array(ids.iter().map(|i| J::from(i.as_str())).collect()),
             Value::Record(r) => r.to_json(),
             v => J::String(v.show(Lang::Ru)),
         }
@@ -237,7 +241,7 @@ impl Checker<'_> {
                         &path,
                         format!(
                             "`{path}` is required and has no value: write {}",
-                            fact.kind().expected()
+                            fact.expected()
                         ),
                     );
                 }
@@ -256,7 +260,7 @@ impl Checker<'_> {
                     format!(
                         "required fact `{path}` ({}) is missing: write {}",
                         f.label.get(Lang::Ru),
-                        f.kind().expected()
+                        f.expected()
                     ),
                 );
             }
@@ -310,6 +314,43 @@ impl Checker<'_> {
                     }
                 }
                 Some(Value::List(records))
+            }
+            (NodeKind::Seq(items), Kind::Option) if fact.multiple => {
+                let ids = fact.option_ids();
+                let mut chosen: Vec<String> = vec![];
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("{path}[{i}]");
+                    match &item.kind {
+                        NodeKind::Scalar { text, .. } if chosen.contains(text) => {
+                            self.error(item.at, &p, format!("`{text}` is listed twice in `{path}`"))
+                        }
+                        NodeKind::Scalar { text, .. } if ids.contains(&text.as_str()) => {
+                            chosen.push(text.clone())
+                        }
+                        _ => self.error(
+                            item.at,
+                            &p,
+                            format!(
+                                "{} is not an option of `{path}` (options: {})",
+                                item.describe(),
+                                ids.join(", ")
+                            ),
+                        ),
+                    }
+                }
+                Some(Value::Options(chosen))
+            }
+            (_, Kind::Option) if fact.multiple => {
+                self.error(
+                    node.at,
+                    path,
+                    format!(
+                        "`{path}` is a list of options, e.g. [{}], not {}",
+                        fact.option_ids().join(", "),
+                        node.describe()
+                    ),
+                );
+                None
             }
             (NodeKind::Map(entries), Kind::Bilingual) => self.bilingual(node, entries, path),
             (NodeKind::Scalar { text, plain }, _) => self.scalar(node, text, *plain, fact, path),
@@ -482,6 +523,7 @@ mod tests {
 - {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }}, {{ id: study, label: {L} }} ] }}
 - {{ id: iin, type: iin, optional: true, label: {L} }}
 - {{ id: state, type: country, optional: true, label: {L} }}
+- {{ id: scripts, type: option, multiple: true, optional: true, label: {L}, options: [ {{ id: latin, label: {L} }}, {{ id: cyrillic, label: {L} }} ] }}
 - {{ id: kids, type: list, optional: true, label: {L}, fields: [ {{ id: born, type: date, label: {L} }}, {{ id: iin, type: iin, optional: true, label: {L} }} ] }}
 - {{ id: passport, type: record, optional: true, label: {L}, fields: [ {{ id: number, type: text, label: {L} }} ] }}
 "
@@ -524,6 +566,26 @@ mod tests {
         );
         assert!(f.get("kids[1].born").is_none());
         assert_eq!(f.get("place").unwrap().value.show(Lang::Kk), "Алматы қ.");
+        let f2 = read(
+            "name: n\nplace: p\nborn: 2000-01-01\npurpose: work\nscripts: [cyrillic, latin]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f2.get("scripts").unwrap().value,
+            Value::Options(vec!["cyrillic".into(), "latin".into()])
+        );
+        let e = read(
+            "name: n\nplace: p\nborn: 2000-01-01\npurpose: work\nscripts: [latin, arabic, latin]\n",
+        )
+        .unwrap_err();
+        let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "`arabic` is not an option of `scripts` (options: latin, cyrillic)",
+                "`latin` is listed twice in `scripts`"
+            ]
+        );
         assert_eq!(
             f.root.to_json()["kids"][0]["born"],
             serde_json::json!("2014-03-05")
