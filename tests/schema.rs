@@ -22,9 +22,6 @@ struct ServiceParts {
     conditions: Vec<Condition>,
 }
 
-/// The keys every case has, which the engine reads itself.
-const ENGINE_KEYS: &[&str] = &["id", "service", "date"];
-
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/angling")
 }
@@ -51,10 +48,13 @@ struct Service {
 fn service() -> Service {
     let (path, text, p) = parts("service.yaml");
     let mut problems = p.facts.check(&path);
+    problems.extend(p.facts.engine_clashes(&path));
+    // A case of the service holds the engine's facts and the service's.
+    let facts = p.facts.with_engine();
     problems.extend(schema::check_parameters(&path, &p.parameters));
     let params = schema::params(&p.parameters);
     let env = Env {
-        schema: &p.facts,
+        schema: &facts,
         params: &params,
     };
     let (conditions, errors) = schema::compile(&path, &text, &p.conditions, env);
@@ -62,7 +62,7 @@ fn service() -> Service {
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(conditions.len(), p.conditions.len());
     Service {
-        facts: p.facts,
+        facts,
         params,
         conditions,
     }
@@ -70,7 +70,7 @@ fn service() -> Service {
 
 fn case(s: &Service, rel: &str) -> Result<Facts, Vec<Diagnostic>> {
     let (path, text) = read(rel);
-    schema::read_case(&path, &text, &s.facts, ENGINE_KEYS)
+    schema::read_case(&path, &text, &s.facts, &[])
 }
 
 fn calendar() -> Calendar {
@@ -126,10 +126,19 @@ fn conditions_evaluate_on_cases_of_the_fixture_service() {
     );
     let young = decide(&s, "cases/young-angler.yaml", "2026-07-01");
     // Five rods, but on a river: `extra-rods` does not apply.
-    assert_eq!(holding(&young), ["angler-under-18"]);
-    // The same case a year later: the angler is 18.
+    assert_eq!(holding(&young), ["angler-under-18", "by-representative"]);
+    // The same case on her 18th birthday.
     let later = decide(&s, "cases/young-angler.yaml", "2027-03-15");
-    assert!(holding(&later).is_empty(), "{later:#?}");
+    assert_eq!(holding(&later), ["by-representative"]);
+    // The conditions read the engine's facts as well as the service's.
+    assert_eq!(
+        young[1].2[0],
+        Read {
+            path: "applicant.birth_date".into(),
+            value: "2009-03-15".into(),
+            line: Some(11)
+        }
+    );
 }
 
 #[test]
@@ -143,17 +152,17 @@ fn evaluation_records_the_facts_read_with_their_case_lines() {
             Read {
                 path: "companions".into(),
                 value: "2 items".into(),
-                line: Some(16)
+                line: Some(26)
             },
             Read {
                 path: "companions[0].relation".into(),
                 value: "child".into(),
-                line: Some(18)
+                line: Some(28)
             },
             Read {
                 path: "companions[0].birth_date".into(),
                 value: "2018-02-11".into(),
-                line: Some(17)
+                line: Some(27)
             },
             Read {
                 path: "params.child_age_limit".into(),
@@ -165,7 +174,7 @@ fn evaluation_records_the_facts_read_with_their_case_lines() {
     let (id, holds, reads) = &family[3];
     assert_eq!((id.as_str(), *holds), ("long-permit", true));
     assert_eq!(reads[0].path, "first_day");
-    assert_eq!(reads[0].line, Some(7));
+    assert_eq!(reads[0].line, Some(18));
     // A case without the optional boat: has() reads it as absent.
     let young = decide(&s, "cases/young-angler.yaml", "2026-07-01");
     assert_eq!(young[2].2[0].path, "boat");
@@ -186,7 +195,7 @@ fn working_days_follow_the_real_calendar() {
     schema::expr::check(&e, env).unwrap();
     let (path, text) = read("cases/family-trip.yaml");
     let text = text.replace("last_day: 2026-07-24", "last_day: 2026-07-09");
-    let facts = schema::read_case(&path, &text, &s.facts, ENGINE_KEYS).unwrap();
+    let facts = schema::read_case(&path, &text, &s.facts, &[]).unwrap();
     let cal = calendar();
     let scope = Scope {
         env,
@@ -205,10 +214,10 @@ fn a_case_with_four_mistakes_gives_four_located_errors_in_one_run() {
     assert_eq!(
         got,
         [
-            "tests/fixtures/angling/cases/four-mistakes.yaml:2:1: required fact `angler_birth_date` (Дата рождения рыболова) is missing: write a date written YYYY-MM-DD",
-            "tests/fixtures/angling/cases/four-mistakes.yaml:5:8: `sea` is not an option of `water` (options: river, lake, reservoir) (at water)",
-            "tests/fixtures/angling/cases/four-mistakes.yaml:7:11: `2026-07-32` is not a date that exists (at last_day)",
-            "tests/fixtures/angling/cases/four-mistakes.yaml:15:10: `companions[0].iin` is not a valid IIN: check digit is 2, expected 5 (at companions[0].iin)",
+            "tests/fixtures/angling/cases/four-mistakes.yaml:8:3: required fact `applicant.birth_date` (Дата рождения) is missing: write a date written YYYY-MM-DD (at applicant)",
+            "tests/fixtures/angling/cases/four-mistakes.yaml:15:8: `sea` is not an option of `water` (options: river, lake, reservoir) (at water)",
+            "tests/fixtures/angling/cases/four-mistakes.yaml:17:11: `2026-07-32` is not a date that exists (at last_day)",
+            "tests/fixtures/angling/cases/four-mistakes.yaml:25:10: `companions[0].iin` is not a valid IIN: check digit is 2, expected 5 (at companions[0].iin)",
         ]
     );
 }
@@ -258,4 +267,29 @@ fn every_fixture_case_but_the_broken_one_is_valid() {
         let r = case(&s, &format!("cases/{name}"));
         assert_eq!(r.is_err(), name == "four-mistakes.yaml", "{name}: {r:#?}");
     }
+}
+
+#[test]
+fn the_sample_cases_match_the_engine_facts() {
+    // Keys the four real services still read through `case::Case` until
+    // their own schemas declare them.
+    const NOT_YET_DECLARED: &[&str] = &[
+        "institution",
+        "office",
+        "addressee",
+        "purpose",
+        "staff",
+        "correction",
+        "exit",
+    ];
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(root.join("cases")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let r = schema::read_case(&path, &text, schema::engine(), NOT_YET_DECLARED);
+        assert!(r.is_ok(), "{}: {r:#?}", path.display());
+        n += 1;
+    }
+    assert!(n >= 6);
 }

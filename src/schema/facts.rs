@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The facts of one service, in the order the service file lists them.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -204,7 +205,44 @@ fn at<T>(file: &Path, s: &Spanned<T>, message: String) -> Diagnostic {
     )
 }
 
+/// The facts the engine keeps for every service (`src/schema/engine.yaml`):
+/// id, service, request, channel, date, applicant, representative,
+/// documents presented, findings, result.
+pub fn engine() -> &'static Schema {
+    static ENGINE: OnceLock<Schema> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        serde_saphyr::from_str(include_str!("engine.yaml"))
+            .expect("src/schema/engine.yaml is compiled in and tested")
+    })
+}
+
 impl Schema {
+    /// The engine's facts followed by these: what a case of the service
+    /// holds.
+    pub fn with_engine(&self) -> Schema {
+        Schema {
+            facts: engine().facts.iter().chain(&self.facts).cloned().collect(),
+        }
+    }
+
+    /// A service fact that takes an id the engine keeps.
+    pub fn engine_clashes(&self, file: &Path) -> Vec<Diagnostic> {
+        self.facts
+            .iter()
+            .filter(|f| engine().get(&f.id.value).is_some())
+            .map(|f| {
+                at(
+                    file,
+                    &f.id,
+                    format!(
+                        "`{}` is a fact the engine keeps for every service; choose another id",
+                        f.id.value
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// The fact with this id at the top level.
     pub fn get(&self, id: &str) -> Option<&Fact> {
         self.facts.iter().find(|f| f.id.value == id)
@@ -415,6 +453,24 @@ mod tests {
             got.iter()
                 .any(|(l, m)| *l == 6 && m.contains("cannot be a fact id"))
         );
+    }
+
+    #[test]
+    fn the_engine_facts_are_well_declared() {
+        let e = engine();
+        assert!(e.check(Path::new("src/schema/engine.yaml")).is_empty());
+        assert_eq!(
+            e.find("applicant.surname.latin").unwrap().kind(),
+            Kind::Text
+        );
+        assert!(e.find("documents.scripts").unwrap().multiple);
+        let s = schema(&format!(
+            "facts:\n  - {{ id: date, type: date, label: {L} }}\n  - {{ id: trip, type: date, label: {L} }}\n"
+        ));
+        let clash = s.engine_clashes(Path::new("s.yaml"));
+        assert_eq!(clash.len(), 1);
+        assert_eq!(clash[0].line, 2);
+        assert_eq!(s.with_engine().facts.len(), e.facts.len() + 2);
     }
 
     #[test]

@@ -10,6 +10,11 @@
 //! result; the IIN check digit ([`crate::iin`]), the passport MRZ
 //! ([`crate::mrz`]), the working-day calendar ([`crate::calendar`]).
 //!
+//! The engine's case facts are themselves declared, in
+//! `src/schema/engine.yaml` ([`engine`]), so a case is checked as a whole —
+//! every mistake at once — and conditions and forms read `applicant.birth_date`
+//! or `representative` exactly as they read a service's facts.
+//!
 //! Everything else a service needs is declared in its file, as parts that
 //! amendments replace, insert and repeal by id like any other:
 //!
@@ -30,13 +35,33 @@
 //! |---|---|---|
 //! | load | serde-saphyr, as for every rule file | [`Schema`], [`Condition`]s, [`Parameter`]s |
 //! | validate (`check`) | [`Schema::check`], [`check_parameters`], [`compile`] with an [`Env`] | [`Compiled`] conditions, or diagnostics at the expression's file line and column |
-//! | load a case | [`read_case`] with the service's schema | [`Facts`]: typed values with their case lines, or every mistake at once |
+//! | load a case | [`read_case`] with [`Schema::with_engine`] of the service's facts | [`Facts`]: typed values with their case lines, or every mistake at once |
 //! | decide | [`Compiled::eval`] with a [`Scope`] (facts, parameters, case date, calendar) | a [`Verdict`]: holds or not, and the values read with their case lines, for `explain` |
 //! | compose | [`Facts::get`], [`Value::show`], [`Record::to_json`] | the values a form prints |
 //!
-//! Case facts are read twice: the engine's own keys by serde into
-//! [`crate::case::Case`], the service's by [`read_case`], which skips the
-//! keys the engine names (`engine_keys`).
+//! Until the four services declare their facts, `case::Case` still reads
+//! every key with serde; [`read_case`] skips the top-level keys it is told
+//! are read elsewhere (`engine_keys`), so both can run side by side.
+//!
+//! # Wiring, step by step
+//!
+//! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
+//!    `conditions: Vec<Condition>` (keyed by id for amendments, like
+//!    `grounds`).
+//! 2. `validate`, for every consolidated state: [`Schema::check`] and
+//!    [`Schema::engine_clashes`] on the facts, [`check_parameters`], then
+//!    [`compile`] the conditions against `facts.with_engine()` and
+//!    [`params`] (the file's text comes from `Sources`); a `when:` or a
+//!    ground names a condition id that must be among the compiled ones.
+//! 3. `load_case`: [`read_case`] with the service's `facts.with_engine()`
+//!    of the case's date; `check` does the same for every file in `cases/`.
+//! 4. `decide`: a [`Scope`] of the case's [`Facts`], the parameters in
+//!    force, the case date and the calendar; [`Compiled::eval`] replaces
+//!    `holds()`, and each [`Read`] becomes a `Fact` of the `Reason` (path,
+//!    value, case line).
+//! 5. `compose`: form bindings are schema paths ([`Schema::find`],
+//!    [`Schema::paths`] for `--list-data`); a value prints with
+//!    [`Value::show`]; a choice block takes [`Fact::options`].
 
 pub mod conditions;
 pub mod expr;
@@ -46,5 +71,5 @@ pub mod values;
 
 pub use conditions::{Compiled, Condition, Parameter, Verdict, check_parameters, compile, params};
 pub use expr::{Env, ExprError, Expression, Param, Read, Scope};
-pub use facts::{Choice, Fact, Kind, Schema};
+pub use facts::{Choice, Fact, Kind, Schema, engine};
 pub use values::{Facts, Item, Record, Value, read_case};
