@@ -41,7 +41,7 @@
 //!
 //! Until the four services declare their facts, `case::Case` still reads
 //! every key with serde; [`read_case`] skips the top-level keys it is told
-//! are read elsewhere (`engine_keys`), so both can run side by side.
+//! are read elsewhere (`read_elsewhere`), so both can run side by side.
 //!
 //! # Wiring, step by step
 //!

@@ -144,18 +144,20 @@ impl Facts {
     }
 }
 
-/// Reads a case file's text and checks it against `schema`. Top-level keys in
-/// `engine_keys` are the engine's own (`id`, `service`, `applicant`, …), read
-/// by it and skipped here. Returns the facts, or every mistake found.
+/// Reads a case file's text and checks it against `schema` (normally a
+/// service's facts [`with_engine`](Schema::with_engine)). Top-level keys in
+/// `read_elsewhere` are skipped: keys `case::Case` still reads itself while a
+/// service's facts are not yet declared. Returns the facts, or every mistake
+/// found.
 pub fn read_case(
     file: &Path,
     text: &str,
     schema: &Schema,
-    engine_keys: &[&str],
+    read_elsewhere: &[&str],
 ) -> Result<Facts, Vec<Diagnostic>> {
     let root = tree::parse(text)
         .map_err(|e| vec![Diagnostic::error(file, e.at.line, e.at.column, e.message)])?;
-    check_case(file, &root, schema, engine_keys)
+    check_case(file, &root, schema, read_elsewhere)
 }
 
 /// Checks a case already read as a [`Node`] tree; see [`read_case`].
@@ -163,14 +165,14 @@ pub fn check_case(
     file: &Path,
     root: &Node,
     schema: &Schema,
-    engine_keys: &[&str],
+    read_elsewhere: &[&str],
 ) -> Result<Facts, Vec<Diagnostic>> {
     let mut c = Checker {
         file,
         errors: vec![],
     };
     let record = match &root.kind {
-        NodeKind::Map(entries) => c.record(root.at, entries, &schema.facts, "", engine_keys),
+        NodeKind::Map(entries) => c.record(root.at, entries, &schema.facts, "", read_elsewhere),
         _ => {
             c.error(
                 root.at,
@@ -208,17 +210,17 @@ impl Checker<'_> {
         entries: &[(Key, Node)],
         facts: &[Fact],
         prefix: &str,
-        engine_keys: &[&str],
+        read_elsewhere: &[&str],
     ) -> Record {
         let mut fields = BTreeMap::new();
         for (key, node) in entries {
             let path = join(prefix, &key.name);
-            if engine_keys.contains(&key.name.as_str()) {
+            if read_elsewhere.contains(&key.name.as_str()) {
                 continue;
             }
             let Some(fact) = facts.iter().find(|f| f.id.value == key.name) else {
                 let mut known: Vec<&str> = facts.iter().map(|f| f.id.value.as_str()).collect();
-                known.extend(engine_keys);
+                known.extend(read_elsewhere);
                 known.sort_unstable();
                 self.error(
                     key.at,
