@@ -293,3 +293,68 @@ fn the_sample_cases_match_the_engine_facts() {
     }
     assert!(n >= 6);
 }
+
+#[test]
+fn the_engine_facts_express_conditions_of_the_real_services() {
+    // Two of the conditions `decide` hard-codes today, as the services'
+    // YAML will write them, on the repository's sample cases.
+    const NOT_YET_DECLARED: &[&str] = &[
+        "institution",
+        "office",
+        "addressee",
+        "purpose",
+        "staff",
+        "correction",
+        "exit",
+    ];
+    let representative = "has(case.representative)";
+    let unreadable = "documents.exists(d, d.document in [\"identity-document\", \"identity-documents\"] && has(d.scripts) && !d.scripts.exists(s, s in [\"latin\", \"cyrillic\"]))";
+    let env = Env {
+        schema: schema::engine(),
+        params: &[],
+    };
+    let compiled: Vec<_> = [representative, unreadable]
+        .iter()
+        .map(|src| {
+            let e = schema::expr::parse(src).unwrap();
+            schema::expr::check(&e, env).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            e
+        })
+        .collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let holds = |rel: &str, text: &str| -> Vec<bool> {
+        let facts =
+            schema::read_case(Path::new(rel), text, schema::engine(), NOT_YET_DECLARED).unwrap();
+        let scope = Scope {
+            env,
+            facts: &facts,
+            on: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+            calendar: None,
+        };
+        compiled
+            .iter()
+            .map(|e| schema::expr::eval(e, scope).unwrap().0)
+            .collect()
+    };
+    let text = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
+    assert_eq!(
+        holds(
+            "cases/receipt-incomplete.yaml",
+            &text("cases/receipt-incomplete.yaml")
+        ),
+        [true, false]
+    );
+    assert_eq!(
+        holds(
+            "cases/pilot-refused.yaml",
+            &text("cases/pilot-refused.yaml")
+        ),
+        [false, false]
+    );
+    let other_only =
+        text("cases/pilot-refused.yaml").replace("scripts: [latin, other]", "scripts: [other]");
+    assert_eq!(
+        holds("cases/pilot-refused.yaml", &other_only),
+        [false, true]
+    );
+}
