@@ -62,10 +62,14 @@
 //! 5. `compose`: form bindings are schema paths ([`Schema::find`],
 //!    [`Schema::paths`] for `--list-data`); a value prints with
 //!    [`Value::show`]; a choice block takes [`Fact::options`].
+//! 6. `qujat schema SERVICE` prints [`Schema::reference`]; a JSON Schema of
+//!    the service's case files ([`Schema::json_schema`]) lets an editor
+//!    complete and check them.
 
 pub mod conditions;
 pub mod expr;
 pub mod facts;
+pub mod reference;
 pub mod tree;
 pub mod values;
 
