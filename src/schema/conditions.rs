@@ -1,14 +1,14 @@
 //! Named, cited conditions and the parameters they read.
 //!
 //! ```yaml
-//! parameters:
+//! parameters:   # from the test fixture tests/fixtures/angling/service.yaml
 //!   - id: child_age_limit
-//!     value: 16
-//!     cite: { act: mvd-348-2026, appendix: "2", item: "10", sub: "2" }
+//!     value: 10
+//!     cite: { act: fixture-act-1, point: "5" }
 //! conditions:
-//!   - id: children-under-16
-//!     if: exit.children.exists(c, age(c.birth_date) < params.child_age_limit)
-//!     cite: { act: mvd-348-2026, appendix: "2", item: "10", sub: "2" }
+//!   - id: young-child-aboard
+//!     if: companions.exists(c, c.relation == "child" && age(c.birth_date) < params.child_age_limit)
+//!     cite: { act: fixture-act-1, point: "5" }
 //! ```
 //!
 //! A document's `when:` or a ground names a condition by id. A limit the law
@@ -275,7 +275,7 @@ mod tests {
 
     fn schema() -> Schema {
         serde_saphyr::from_str(&format!(
-            "- {{ id: born, type: date, label: {L} }}\n- {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }} ] }}\n"
+            "- {{ id: born, type: date, label: {L} }}\n- {{ id: goal, type: option, label: {L}, options: [ {{ id: sport, label: {L} }} ] }}\n"
         ))
         .unwrap()
     }
@@ -304,7 +304,7 @@ mod tests {
     #[test]
     fn parameters_take_numbers_dates_flags_and_texts() {
         let text = format!(
-            "parameters:\n  - {{ id: limit, value: 16, cite: {CITE} }}\n  - {{ id: since, value: 2026-07-12, cite: {CITE} }}\n  - {{ id: on, value: true, cite: {CITE} }}\n  - {{ id: word, value: \"work\", cite: {CITE} }}\nconditions: []\n"
+            "parameters:\n  - {{ id: limit, value: 16, cite: {CITE} }}\n  - {{ id: since, value: 2026-07-12, cite: {CITE} }}\n  - {{ id: on, value: true, cite: {CITE} }}\n  - {{ id: word, value: \"sport\", cite: {CITE} }}\nconditions: []\n"
         );
         let parts: Parts = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(
@@ -316,7 +316,7 @@ mod tests {
                     Param::Date(chrono::NaiveDate::from_ymd_opt(2026, 7, 12).unwrap())
                 ),
                 ("on".to_string(), Param::Bool(true)),
-                ("word".to_string(), Param::Text("work".into())),
+                ("word".to_string(), Param::Text("sport".into())),
             ]
         );
     }
@@ -341,16 +341,16 @@ mod tests {
     #[test]
     fn errors_point_inside_plain_quoted_and_block_expressions() {
         let text = format!(
-            "parameters: []\nconditions:\n  - id: plain\n    if: born > 1\n    cite: {CITE}\n  - id: quoted\n    if: \"purpose == \\\"job\\\"\"\n    cite: {CITE}\n  - id: single\n    if: 'purpose == ''job'''\n    cite: {CITE}\n  - id: block\n    if: |\n      born < date(\"2000-01-01\") &&\n        size(kidz) > 0\n    cite: {CITE}\n"
+            "parameters: []\nconditions:\n  - id: plain\n    if: born > 1\n    cite: {CITE}\n  - id: quoted\n    if: \"goal == \\\"trade\\\"\"\n    cite: {CITE}\n  - id: single\n    if: 'goal == ''trade'''\n    cite: {CITE}\n  - id: block\n    if: |\n      born < date(\"2000-01-01\") &&\n        size(kidz) > 0\n    cite: {CITE}\n"
         );
         let (_, d) = compile_text(&text);
         let got: Vec<(u32, u32)> = d.iter().map(|d| (d.line, d.column)).collect();
-        // `>` of line 4; the literal `"job"` on line 7, written `\"job\"`
-        // inside the YAML quotes, and `'job'` on line 10, written `''job''`;
-        // `kidz` on line 15.
-        assert_eq!(got, [(4, 14), (7, 21), (10, 21), (15, 14)], "{d:#?}");
+        // `>` of line 4; the literal `"trade"` on line 7, written `\"trade\"`
+        // inside the YAML quotes, and `'trade'` on line 10, written
+        // `''trade''`; `kidz` on line 15.
+        assert_eq!(got, [(4, 14), (7, 18), (10, 18), (15, 14)], "{d:#?}");
         let line7 = text.lines().nth(6).unwrap();
-        assert_eq!(&line7[20..], "\\\"job\\\"\"");
+        assert_eq!(&line7[17..], "\\\"trade\\\"\"");
         assert!(
             d[3].message.contains("unknown fact `kidz`"),
             "{}",

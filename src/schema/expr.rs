@@ -105,7 +105,7 @@ impl fmt::Display for ExprError {
 /// it next to the condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Read {
-    /// `exit.children[0].birth_date`, or `params.child_age_limit`.
+    /// `companions[0].birth_date`, or `params.child_age_limit`.
     pub path: String,
     pub value: String,
     /// The line of the case file; `None` for parameters and absent facts.
@@ -330,7 +330,7 @@ pub fn check(expr: &Expression, env: Env<'_>) -> Result<(), Vec<ExprError>> {
 }
 
 /// The symbolic path of an ident or a chain of field selections (`c.iin`,
-/// `exit.passport`), for `has()` guards and messages.
+/// `boat.flag`), for `has()` guards and messages.
 fn path_of(e: &IdedExpr) -> Option<String> {
     match &e.expr {
         Expr::Ident(n) if n == CASE => Some(String::new()),
@@ -1208,7 +1208,7 @@ mod tests {
     fn schema() -> Schema {
         serde_saphyr::from_str(&format!(
             "- {{ id: born, type: date, label: {L} }}
-- {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }}, {{ id: family, label: {L} }} ] }}
+- {{ id: goal, type: option, label: {L}, options: [ {{ id: sport, label: {L} }}, {{ id: rest, label: {L} }} ] }}
 - {{ id: iin, type: iin, optional: true, label: {L} }}
 - {{ id: kids, type: list, optional: true, label: {L}, fields: [ {{ id: born, type: date, label: {L} }}, {{ id: citizen, type: bool, label: {L} }}, {{ id: iin, type: iin, optional: true, label: {L} }} ] }}
 - {{ id: passport, type: record, optional: true, label: {L}, fields: [ {{ id: number, type: text, label: {L} }}, {{ id: issued, type: date, label: {L} }} ] }}
@@ -1247,7 +1247,7 @@ mod tests {
     }
 
     const CASE: &str = "born: 1988-04-17
-purpose: family
+goal: rest
 scripts: [other]
 place: Алматы
 kids:
@@ -1302,13 +1302,7 @@ kids:
         assert!(run("kids.exists_one(c, c.citizen)", CASE).0);
         assert!(run("size(kids.filter(c, c.born > params.cutoff)) == 1", CASE).0);
         assert!(run("kids.map(c, age(c.born)) == [12, 6]", CASE).0);
-        assert!(
-            run(
-                "purpose == \"family\" && purpose in [\"family\", \"work\"]",
-                CASE
-            )
-            .0
-        );
+        assert!(run("goal == \"rest\" && goal in [\"rest\", \"sport\"]", CASE).0);
         assert!(run("age(born) == 38 && born < date(\"1990-01-01\")", CASE).0);
         assert!(!run("has(case.iin)", CASE).0);
         assert!(
@@ -1324,7 +1318,7 @@ kids:
         // An absent optional list reads as empty.
         let (holds, reads) = run(
             "kids.exists(c, age(c.born) < 16)",
-            "born: 1988-04-17\npurpose: work\nscripts: []\nplace: A\n",
+            "born: 1988-04-17\ngoal: sport\nscripts: []\nplace: A\n",
         );
         assert!(!holds);
         assert_eq!(reads[0].value, "none (not in the case)");
@@ -1341,7 +1335,7 @@ kids:
         let e = first_error("childs.size() > 0");
         assert_eq!(e.offset, 0);
         assert!(
-            e.message.starts_with("unknown fact `childs` (known: born, case, iin, kids, params, passport, place, purpose, scripts)"),
+            e.message.starts_with("unknown fact `childs` (known: born, case, goal, iin, kids, params, passport, place, scripts)"),
             "{e}"
         );
         let e = first_error("params.adult_age > 1");
@@ -1354,14 +1348,14 @@ kids:
         assert_eq!(e.offset, 5);
         assert!(e.message.contains("not date and integer"), "{e}");
         assert!(
-            first_error("age(purpose) > 1")
+            first_error("age(goal) > 1")
                 .message
                 .contains("age() takes a date")
         );
         assert!(
-            first_error("purpose == 3")
+            first_error("goal == 3")
                 .message
-                .contains("option (work, family) and integer")
+                .contains("option (sport, rest) and integer")
         );
         assert!(
             first_error("place == \"x\"")
@@ -1383,11 +1377,11 @@ kids:
                 .message
                 .contains("not an option of `scripts`")
         );
-        let e = first_error("purpose == \"job\"");
-        assert_eq!(e.offset, 11);
+        let e = first_error("goal == \"trade\"");
+        assert_eq!(e.offset, 8);
         assert_eq!(
             e.message,
-            "`job` is not an option of `purpose` (options: work, family)"
+            "`trade` is not an option of `goal` (options: sport, rest)"
         );
         assert!(
             first_error("date(\"2026-02-30\") < born")
@@ -1398,7 +1392,7 @@ kids:
 
     #[test]
     fn unknown_functions_and_unguarded_optionals() {
-        let e = first_error("matches(purpose, \"w\")");
+        let e = first_error("matches(goal, \"w\")");
         assert!(
             e.message.starts_with(
                 "unknown function `matches` (known: age, date, has, size, working_days"

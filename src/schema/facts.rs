@@ -2,15 +2,18 @@
 //! carry beyond what the engine keeps for every service.
 //!
 //! ```yaml
-//! facts:
-//!   - id: destination
-//!     type: country
-//!     label: { kk: "Баратын елі", ru: "Страна выезда" }
-//!     cite: { act: mvd-348-2026, appendix: "1", item: "9" }
-//!   - id: children
+//! facts:        # from the test fixture tests/fixtures/angling/service.yaml
+//!   - id: water
+//!     type: option
+//!     label: { kk: "Су айдыны", ru: "Водоём" }
+//!     cite: { act: fixture-act-1, point: "2" }
+//!     options:
+//!       - { id: river, label: { kk: "Өзен", ru: "Река" } }
+//!       - { id: lake, label: { kk: "Көл", ru: "Озеро" } }
+//!   - id: companions
 //!     type: list
 //!     optional: true
-//!     label: { kk: "Балалары", ru: "Дети" }
+//!     label: { kk: "Серіктері", ru: "Спутники" }
 //!     fields:
 //!       - { id: name, type: text, label: { kk: "Аты-жөні", ru: "ФИО" } }
 //!       - { id: birth_date, type: date, label: { kk: "Туған күні", ru: "Дата рождения" } }
@@ -248,7 +251,7 @@ impl Schema {
         self.facts.iter().find(|f| f.id.value == id)
     }
 
-    /// The fact at a dotted path (`exit.children.birth_date`; a list's
+    /// The fact at a dotted path (`companions.birth_date`; a list's
     /// fields are reached through the list, without an index).
     pub fn find(&self, path: &str) -> Option<&Fact> {
         let mut parts = path.split('.');
@@ -414,12 +417,12 @@ mod tests {
     #[test]
     fn a_schema_reads_and_finds_paths() {
         let s = schema(&format!(
-            "facts:\n  - {{ id: kids, type: list, label: {L}, fields: [ {{ id: born, type: date, label: {L} }} ] }}\n  - {{ id: why, type: option, optional: true, label: {L}, options: [ {{ id: work, label: {L} }} ] }}\n"
+            "facts:\n  - {{ id: kids, type: list, label: {L}, fields: [ {{ id: born, type: date, label: {L} }} ] }}\n  - {{ id: why, type: option, optional: true, label: {L}, options: [ {{ id: sport, label: {L} }} ] }}\n"
         ));
         assert!(s.check(Path::new("s.yaml")).is_empty());
         assert_eq!(s.find("kids.born").unwrap().kind(), Kind::Date);
         assert!(s.find("kids.nope").is_none());
-        assert_eq!(s.get("why").unwrap().option_ids(), ["work"]);
+        assert_eq!(s.get("why").unwrap().option_ids(), ["sport"]);
         let paths: Vec<String> = s.paths().into_iter().map(|(p, _)| p).collect();
         assert_eq!(paths, ["kids", "kids.born", "why"]);
     }

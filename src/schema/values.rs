@@ -114,7 +114,7 @@ impl Record {
 }
 
 impl Facts {
-    /// The value at a path such as `exit.children[0].birth_date`.
+    /// The value at a path such as `companions[0].birth_date`.
     pub fn get(&self, path: &str) -> Option<&Item> {
         let mut record = &self.root;
         let mut item: Option<&Item> = None;
@@ -520,9 +520,9 @@ mod tests {
             "- {{ id: name, type: text, label: {L} }}
 - {{ id: place, type: bilingual, label: {L} }}
 - {{ id: born, type: date, label: {L} }}
-- {{ id: married, type: bool, optional: true, label: {L} }}
+- {{ id: wed, type: bool, optional: true, label: {L} }}
 - {{ id: years, type: integer, optional: true, label: {L} }}
-- {{ id: purpose, type: option, label: {L}, options: [ {{ id: work, label: {L} }}, {{ id: study, label: {L} }} ] }}
+- {{ id: goal, type: option, label: {L}, options: [ {{ id: sport, label: {L} }}, {{ id: rest, label: {L} }} ] }}
 - {{ id: iin, type: iin, optional: true, label: {L} }}
 - {{ id: state, type: country, optional: true, label: {L} }}
 - {{ id: scripts, type: option, multiple: true, optional: true, label: {L}, options: [ {{ id: latin, label: {L} }}, {{ id: cyrillic, label: {L} }} ] }}
@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn a_good_case_gives_typed_values_with_their_positions() {
         let f = read(
-            "id: x\nname: \"000001\"\nplace: { kk: \"Алматы қ.\", ru: \"г. Алматы\" }\nborn: 1988-04-17\nmarried: true\nyears: 12\npurpose: work\niin: \"900101300017\"\nstate: KAZ\nkids:\n  - born: 2014-03-05\npassport: { number: N1 }\n",
+            "id: x\nname: \"000001\"\nplace: { kk: \"Алматы қ.\", ru: \"г. Алматы\" }\nborn: 1988-04-17\nwed: true\nyears: 12\ngoal: sport\niin: \"900101300017\"\nstate: KAZ\nkids:\n  - born: 2014-03-05\npassport: { number: N1 }\n",
         )
         .unwrap();
         assert_eq!(f.get("name").unwrap().value, Value::Text("000001".into()));
@@ -550,10 +550,7 @@ mod tests {
         );
         assert_eq!(f.get("born").unwrap().at, Pos { line: 4, column: 7 });
         assert_eq!(f.get("years").unwrap().value, Value::Integer(12));
-        assert_eq!(
-            f.get("purpose").unwrap().value,
-            Value::Option("work".into())
-        );
+        assert_eq!(f.get("goal").unwrap().value, Value::Option("sport".into()));
         let kid = f.get("kids[0].born").unwrap();
         assert_eq!(
             kid.at,
@@ -568,16 +565,15 @@ mod tests {
         );
         assert!(f.get("kids[1].born").is_none());
         assert_eq!(f.get("place").unwrap().value.show(Lang::Kk), "Алматы қ.");
-        let f2 = read(
-            "name: n\nplace: p\nborn: 2000-01-01\npurpose: work\nscripts: [cyrillic, latin]\n",
-        )
-        .unwrap();
+        let f2 =
+            read("name: n\nplace: p\nborn: 2000-01-01\ngoal: sport\nscripts: [cyrillic, latin]\n")
+                .unwrap();
         assert_eq!(
             f2.get("scripts").unwrap().value,
             Value::Options(vec!["cyrillic".into(), "latin".into()])
         );
         let e = read(
-            "name: n\nplace: p\nborn: 2000-01-01\npurpose: work\nscripts: [latin, arabic, latin]\n",
+            "name: n\nplace: p\nborn: 2000-01-01\ngoal: sport\nscripts: [latin, arabic, latin]\n",
         )
         .unwrap_err();
         let msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
@@ -597,7 +593,7 @@ mod tests {
     #[test]
     fn every_mistake_is_reported_in_one_run_at_its_own_place() {
         let e = read(
-            "id: x\nplace: { kk: \"a\" }\nborn: 1988-02-30\nmarried: \"true\"\nyears: ten\npurpose: job\niin: \"900101300011\"\nstate: kz\nkids:\n  - born: 2014-3-5\n    nickname: D\nfavourite: blue\n",
+            "id: x\nplace: { kk: \"a\" }\nborn: 1988-02-30\nwed: \"true\"\nyears: ten\ngoal: trade\niin: \"900101300011\"\nstate: kz\nkids:\n  - born: 2014-3-5\n    nickname: D\nfavourite: blue\n",
         )
         .unwrap_err();
         let got: Vec<(u32, u32, &str)> = e
@@ -614,12 +610,12 @@ mod tests {
         has(1, 1, "required fact `name`");
         has(2, 8, "Russian text (`ru`) of `place` is missing");
         has(3, 7, "not a date that exists");
-        has(4, 10, "written in quotes");
+        has(4, 6, "written in quotes");
         has(5, 8, "whole number");
         has(
             6,
-            10,
-            "`job` is not an option of `purpose` (options: work, study)",
+            7,
+            "`trade` is not an option of `goal` (options: sport, rest)",
         );
         has(7, 6, "check digit");
         has(8, 8, "three capital Latin letters");
@@ -631,22 +627,22 @@ mod tests {
         );
         has(12, 1, "unknown fact `favourite`");
         assert_eq!(got.len(), 11, "{got:#?}");
-        assert_eq!(e[5].path, "purpose");
+        assert_eq!(e[5].path, "goal");
         assert_eq!(e[8].path, "kids[0].born");
     }
 
     #[test]
     fn shapes_and_nulls() {
         let e =
-            read("name: \" \"\nplace: p\nborn: ~\npurpose: [work]\nkids: 3\niin: ~\n").unwrap_err();
+            read("name: \" \"\nplace: p\nborn: ~\ngoal: [sport]\nkids: 3\niin: ~\n").unwrap_err();
         let mut msgs: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(msgs.len(), 4, "{msgs:#?}");
         assert!(msgs.remove(0).contains("`name` is empty"));
         assert!(msgs[0].contains("`born` is required and has no value"));
-        assert!(msgs[1].contains("`purpose` must be one of the options, not a list"));
+        assert!(msgs[1].contains("`goal` must be one of the options, not a list"));
         assert!(msgs[2].contains("`kids` must be a list of records, not `3`"));
         // An optional fact written empty is absent.
-        let f = read("name: n\nplace: p\nborn: 2000-01-01\npurpose: study\niin:\n").unwrap();
+        let f = read("name: n\nplace: p\nborn: 2000-01-01\ngoal: rest\niin:\n").unwrap();
         assert!(f.get("iin").is_none());
     }
 
