@@ -105,20 +105,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::Text,
-        Kind::Bilingual,
-        Kind::Date,
-        Kind::Bool,
-        Kind::Integer,
-        Kind::Option,
-        Kind::List,
-        Kind::Record,
-        Kind::Iin,
-        Kind::Mrz,
-        Kind::Country,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Kind::Text => "text",
