@@ -1461,6 +1461,25 @@ kids:
     }
 
     #[test]
+    fn what_check_cannot_see_is_an_evaluation_error() {
+        let (s, p) = (schema(), params());
+        let facts = read_case(Path::new("c.yaml"), CASE, &s, &[]).unwrap();
+        let scope = Scope {
+            env: Env {
+                schema: &s,
+                params: &p,
+            },
+            facts: &facts,
+            on: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+            calendar: None,
+        };
+        let err = |src: &str| eval(&checked(src).unwrap(), scope).unwrap_err();
+        assert!(err("kids.exists(c, age(c.born) > 1)").contains("after the case date"));
+        assert!(err("working_days(born, born) == 0").contains("no working-day calendar"));
+        assert!(err("1 / (age(date(\"1999-01-01\")) - 1) == 0").contains("division by zero"));
+    }
+
+    #[test]
     fn offsets_count_characters_not_bytes() {
         let e = first_error("\"Алматы\" == born");
         assert_eq!(e.offset, 9, "{e}");
