@@ -26,6 +26,7 @@ pub mod render;
 pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
+pub mod schema;
 pub mod text;
 pub mod validate;
 pub mod view;
