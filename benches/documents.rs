@@ -66,8 +66,11 @@ fn main() {
         let cases = generate(root, &dir, n);
         for &t in &threads {
             let run = |kind: &str| -> Measured {
+                // Typst's own parallel parts run on rayon's global pool: the
+                // same number of threads, so "1 thread" is one core's work.
                 let out = Command::new(&exe)
                     .env("QUJAT_BENCH_CHILD", format!("{kind},{t},{}", dir.display()))
+                    .env("RAYON_NUM_THREADS", t.to_string())
                     .output()
                     .expect("bench child");
                 let text = String::from_utf8_lossy(&out.stdout);
@@ -146,12 +149,6 @@ fn child(spec: &str) {
     let kind = parts.next().unwrap().to_string();
     let threads: usize = parts.next().unwrap().parse().unwrap();
     let dir = PathBuf::from(parts.next().unwrap());
-    // Typst's own parallel parts run on rayon's global pool: give it the same
-    // number of threads, so "1 thread" is one core's work.
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .unwrap();
     let project = Project::open(&dir).unwrap_or_else(|d| panic!("{d}"));
     let cases = project.sample_cases();
     let renderer = project.renderer().unwrap_or_else(|e| panic!("{e}"));
@@ -199,23 +196,27 @@ fn raw(renderer: &Renderer, input: &Prepared) -> Vec<u8> {
 }
 
 /// Runs `job(0..n)` on `threads` plain threads taking the next index in
-/// turn; returns the sum of what the jobs return. Plain threads, not a
-/// rayon pool: a rayon worker waiting inside Typst would run other jobs on
-/// its own stack.
+/// turn, as `build` does; returns the sum of what the jobs return. Plain
+/// threads, not a rayon pool: a rayon worker waiting inside Typst would run
+/// other jobs on its own stack.
 fn on_threads(threads: usize, n: usize, job: impl Fn(usize) -> usize + Sync) -> usize {
     let next = AtomicUsize::new(0);
     let total = AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
+            // A long form's compile needs more than the default 2 MiB.
+            std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(s, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        total.fetch_add(job(i), Ordering::Relaxed);
                     }
-                    total.fetch_add(job(i), Ordering::Relaxed);
-                }
-            });
+                })
+                .expect("a bench thread");
         }
     });
     total.into_inner()

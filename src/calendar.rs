@@ -1,286 +1,538 @@
-//! Working-day arithmetic from a holiday calendar kept as data
-//! (`rules/calendar.yaml`), so a new year or a corrected transfer is a data
-//! edit, not a code change.
+//! Working days, computed from the holiday calendar kept as data
+//! (`rules/calendar.yaml`), so a new holiday, a year's transfers or a
+//! correction is a data edit, not a code change.
 //!
-//! A day is off when it is a Saturday or Sunday, a listed holiday, a day off
-//! that is never moved (7 January, the first day of Kurban Ait), or the target
-//! of a moved day off. A listed working weekend day overrides all of that.
+//! A day is off when it falls on a weekly day off, is a holiday the Law lists
+//! on that date, is a day off that is never moved (7 January, the first day
+//! of Kurban Ait), is where the Law's carry-over rule puts a holiday that fell
+//! on a weekly day off, or is the target of a recorded transfer; the source
+//! of a transfer (a Saturday or Sunday) is a working day.
 //!
-//! Moved days off come from one of two places, per year:
-//! - the year's `transfers` list, when present, is the whole truth: it is
-//!   what the government's transfer decree for that year actually applies,
-//!   and the automatic rule is not consulted at all;
-//! - otherwise the Law's rule applies: a holiday on a Saturday or Sunday moves
-//!   to the next working day, the whole block together (2026: Nauryz 21 (Sat)
-//!   and 22 (Sun) go to Tue 24 and Wed 25 March, as Mon 23 is a holiday too).
-//!
-//! Only years listed in the file are covered; any question about another
-//! year is an error, never a guess.
+//! The Law's part is computed for every year from `covers_from` on; what is
+//! announced year by year (transfers, Kurban Ait) comes from `years`. A year
+//! without them is still computed, from the Law alone, and [`Calendar::caveats`]
+//! says so, for the decision to carry the caveat into every output.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::Path;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::diag::Diagnostic;
 
 /// The calendar file as written: see `rules/calendar.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarFile {
-    /// National and state holidays (Law "On holidays", art. 5: days off,
-    /// moved when they fall on a day off).
+    pub law: Law,
+    /// National and state holidays: days off, carried over when they fall on
+    /// a weekly day off.
     pub holidays: Vec<AnnualDay>,
-    /// Days off that stay put even on a weekend (Labour Code art. 84 p. 5).
+    /// Days off that stay put even on a weekly day off (Labour Code art. 84
+    /// p. 5); Kurban Ait is given per year.
     pub days_off_not_moved: Vec<AnnualDay>,
-    /// The years the calendar covers, with what changes from year to year.
+    /// What is announced year by year.
+    #[serde(default)]
     pub years: BTreeMap<i32, YearEntry>,
 }
 
-/// A day that recurs on the same month and day every year.
+/// The Law's rules that hold for every year.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AnnualDay {
-    pub month: u32,
-    pub day: u32,
-    pub name: String,
-    /// First year the day applies (e.g. Republic Day is a day off from 2022).
-    #[serde(default)]
-    pub from_year: Option<i32>,
+pub struct Law {
+    pub act: String,
+    pub source: String,
+    /// The first day the lists are encoded for; earlier dates are an error.
+    pub covers_from: Spanned<NaiveDate>,
+    /// The weekly days off of the working week the terms count on.
+    pub weekend: Vec<Spanned<DayOfWeek>>,
+    pub carry_over: CarryOver,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarryOver {
+    pub rule: CarryOverRule,
     pub source: String,
 }
 
-/// What one year adds to the recurring days.
+/// How a holiday on a weekly day off is made up for. The Law knows one way;
+/// naming it keeps the rule in the data next to its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CarryOverRule {
+    /// The next working day after the holiday is a day off; holidays in a
+    /// block each take the next day still working, so the block moves
+    /// together.
+    NextWorkingDay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DayOfWeek {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl From<DayOfWeek> for Weekday {
+    fn from(d: DayOfWeek) -> Weekday {
+        match d {
+            DayOfWeek::Monday => Weekday::Mon,
+            DayOfWeek::Tuesday => Weekday::Tue,
+            DayOfWeek::Wednesday => Weekday::Wed,
+            DayOfWeek::Thursday => Weekday::Thu,
+            DayOfWeek::Friday => Weekday::Fri,
+            DayOfWeek::Saturday => Weekday::Sat,
+            DayOfWeek::Sunday => Weekday::Sun,
+        }
+    }
+}
+
+/// A day on the same month and day each year, between the dates the Law
+/// lists it (30 August until 2025, 15 March from 2027).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnualDay {
+    pub month: Spanned<u32>,
+    pub day: Spanned<u32>,
+    pub name: String,
+    /// The first occurrence that counts is on or after this date.
+    #[serde(default)]
+    pub from: Option<Spanned<NaiveDate>>,
+    /// The last occurrence that counts is on or before this date.
+    #[serde(default)]
+    pub until: Option<Spanned<NaiveDate>>,
+    pub source: String,
+    /// What the sources do not establish yet, for someone to check.
+    #[serde(default)]
+    pub to_confirm: Option<String>,
+}
+
+/// What one year adds to the Law. An absent key means "not recorded": the
+/// year is computed without it, with a caveat.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearEntry {
-    /// First day of Kurban Ait: a day off, not moved; its date follows the
-    /// lunar calendar and is announced each year.
-    pub kurban_ait: DatedEntry,
-    /// The year's transfer decree. Absent: apply the Law's automatic rule.
-    /// Present (even empty): exactly these moves, nothing automatic.
+    pub source: Spanned<String>,
     #[serde(default)]
-    pub transfers: Option<Vec<Transfer>>,
-    /// Saturdays or Sundays made working days, usually as the other half of a
-    /// transfer (2025: Sunday 5 January worked for Friday 3 January off).
+    pub note: Option<String>,
+    /// The first day of Kurban Ait: a day off, not moved; its date follows
+    /// the lunar calendar and is announced each year.
     #[serde(default)]
-    pub working_weekend_days: Vec<DatedEntry>,
+    pub kurban_ait: Option<DatedEntry>,
+    /// The year's transfers of days off (Labour Code art. 85 p. 3); an empty
+    /// list records that there are none.
+    #[serde(default)]
+    pub transfers: Option<Vec<Move>>,
+    /// The carry-overs a production calendar published for the year, checked
+    /// against the Law's rule.
+    #[serde(default)]
+    pub carried_over: Option<Vec<Move>>,
 }
 
-/// A single date with where it comes from.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatedEntry {
-    pub date: NaiveDate,
+    pub date: Spanned<NaiveDate>,
     pub source: String,
 }
 
 /// A day off moved from `from` to `to`.
-///
-/// `from` is either a holiday (typically on a weekend; the weekend day stays
-/// off) or a plain Saturday/Sunday, which must then also be listed in
-/// `working_weekend_days`, so the data says explicitly that it is worked.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Transfer {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+pub struct Move {
+    pub from: Spanned<NaiveDate>,
+    pub to: Spanned<NaiveDate>,
     pub source: String,
 }
 
-/// Why the calendar cannot answer, or why the file is inconsistent.
+/// Why a working-day question has no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CalendarError {
-    /// The calendar has no data for this year.
-    YearNotCovered { year: i32 },
-    /// A recurring day does not exist in this year (e.g. 29 February).
-    NoSuchDate {
-        year: i32,
-        month: u32,
-        day: u32,
-        name: String,
-    },
-    /// A date listed under one year belongs to another.
-    WrongYear { year: i32, date: NaiveDate },
-    /// A transfer moves a day off from a day that is not off.
-    TransferFromWorkingDay { from: NaiveDate },
-    /// A transfer moves a day off onto a day that is already off.
-    TransferToDayOff { to: NaiveDate },
-    /// A transfer takes a plain weekend day but it is not listed as worked.
-    WeekendTransferNotListed { from: NaiveDate },
-    /// A working weekend day that is a weekday or a holiday.
-    NotPlainWeekendDay { date: NaiveDate },
+    /// The date is before the Law's lists as encoded.
+    NotCovered { date: NaiveDate, from: NaiveDate },
+    /// Counting ran past the dates the date type can hold.
+    OutOfRange,
 }
 
 impl fmt::Display for CalendarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::YearNotCovered { year } => {
-                write!(f, "the holiday calendar has no data for {year}")
-            }
-            Self::NoSuchDate {
-                year,
-                month,
-                day,
-                name,
-            } => write!(
+            Self::NotCovered { date, from } => write!(
                 f,
-                "{name}: day {day} of month {month} does not exist in {year}"
+                "the holiday calendar covers dates from {from} (rules/calendar.yaml `law.covers_from`: the Law's holidays before are not encoded); {date} is earlier"
             ),
-            Self::WrongYear { year, date } => {
-                write!(f, "{date} is listed under {year}")
-            }
-            Self::TransferFromWorkingDay { from } => {
-                write!(f, "transfer from {from}, which is not a day off")
-            }
-            Self::TransferToDayOff { to } => {
-                write!(f, "transfer to {to}, which is already a day off")
-            }
-            Self::WeekendTransferNotListed { from } => write!(
-                f,
-                "transfer from weekend day {from}: list it in working_weekend_days"
-            ),
-            Self::NotPlainWeekendDay { date } => write!(
-                f,
-                "working weekend day {date} is not a Saturday or Sunday without a holiday"
-            ),
+            Self::OutOfRange => f.write_str("the count of working days runs past the last date"),
         }
     }
 }
 
 impl std::error::Error for CalendarError {}
 
-/// Working days for the covered years, built once from a [`CalendarFile`].
+/// An [`AnnualDay`] as validated.
+#[derive(Debug, Clone)]
+struct Annual {
+    month: u32,
+    day: u32,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    name: String,
+}
+
+impl Annual {
+    /// Its date in `year`, if the Law lists it then.
+    fn in_year(&self, year: i32) -> Option<NaiveDate> {
+        let d = NaiveDate::from_ymd_opt(year, self.month, self.day)?;
+        let listed = self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u);
+        listed.then_some(d)
+    }
+}
+
+/// A year's announced data, as validated.
+#[derive(Debug, Clone, Default)]
+struct Year {
+    kurban_ait: Option<NaiveDate>,
+    /// `None`: not recorded.
+    transfers: Option<Vec<(NaiveDate, NaiveDate)>>,
+}
+
+/// Working days for any date from the Law's coverage on.
 #[derive(Debug, Clone)]
 pub struct Calendar {
-    covered: BTreeSet<i32>,
-    /// Days off beyond Saturdays and Sundays (weekend holidays included).
-    off: BTreeSet<NaiveDate>,
-    /// Weekend days made working.
+    covers_from: NaiveDate,
+    weekend: Vec<Weekday>,
+    holidays: Vec<Annual>,
+    not_moved: Vec<Annual>,
+    years: BTreeMap<i32, Year>,
+}
+
+/// The days of one year that the plain week does not show.
+#[derive(Debug, Default)]
+struct YearDays {
+    /// Weekdays made days off: carry-overs and transfers.
+    moved_to: BTreeSet<NaiveDate>,
+    /// Weekly days off made working by a transfer.
     worked: BTreeSet<NaiveDate>,
 }
 
-fn is_weekend(d: NaiveDate) -> bool {
-    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
-}
-
 impl Calendar {
-    /// Checks the file for consistency and resolves every covered year's
-    /// days off.
-    pub fn new(file: CalendarFile) -> Result<Calendar, CalendarError> {
+    /// Validates the file (`path` is where it was read, for the errors) and
+    /// keeps what the computation needs. Every problem is reported, each at
+    /// the value at fault.
+    pub fn new(path: &Path, file: &CalendarFile) -> Result<Calendar, Vec<Diagnostic>> {
+        let mut errs = Errors { path, list: vec![] };
+        let covers_from = file.law.covers_from.value;
+
+        let mut weekend = vec![];
+        for d in &file.law.weekend {
+            let w = Weekday::from(d.value);
+            if weekend.contains(&w) {
+                errs.at(d, format!("{w} is listed twice"));
+            } else {
+                weekend.push(w);
+            }
+        }
+        if let Some(last) = file.law.weekend.last()
+            && weekend.len() == 7
+        {
+            errs.at(
+                last,
+                "a week with no working day cannot count working days".into(),
+            );
+        }
+
+        let holidays = annual(&file.holidays, &mut errs);
+        let not_moved = annual(&file.days_off_not_moved, &mut errs);
+        // The same day listed twice for overlapping periods.
+        let all: Vec<&(&AnnualDay, Annual)> = holidays.iter().chain(&not_moved).collect();
+        for (i, (raw, a)) in all.iter().map(|x| (x.0, &x.1)).enumerate() {
+            let twin = all[..i].iter().map(|x| &x.1).find(|b| {
+                (b.month, b.day) == (a.month, a.day)
+                    && a.from
+                        .max(b.from)
+                        .is_none_or(|start| a.until.min(b.until).is_none_or(|end| start <= end))
+            });
+            if let Some(b) = twin {
+                errs.at(
+                    &raw.day,
+                    format!(
+                        "{:02}-{:02} is already listed as {} for an overlapping period",
+                        a.month, a.day, b.name
+                    ),
+                );
+            }
+        }
+
         let mut cal = Calendar {
-            covered: file.years.keys().copied().collect(),
-            off: BTreeSet::new(),
-            worked: BTreeSet::new(),
+            covers_from,
+            weekend,
+            holidays: holidays.into_iter().map(|(_, a)| a).collect(),
+            not_moved: not_moved.into_iter().map(|(_, a)| a).collect(),
+            years: BTreeMap::new(),
         };
-        for (&year, entry) in &file.years {
-            let holidays = annual_dates(&file.holidays, year)?;
-            let mut fixed = annual_dates(&file.days_off_not_moved, year)?;
-            fixed.push(in_year(year, entry.kurban_ait.date)?);
-            cal.off.extend(holidays.iter().chain(&fixed));
-
-            for w in &entry.working_weekend_days {
-                let date = in_year(year, w.date)?;
-                if !is_weekend(date) || cal.off.contains(&date) {
-                    return Err(CalendarError::NotPlainWeekendDay { date });
-                }
-                cal.worked.insert(date);
+        for (&y, e) in &file.years {
+            if y < covers_from.year() {
+                errs.at(
+                    &e.source,
+                    format!(
+                        "year {y} is before `law.covers_from` ({covers_from}): the Law's holidays of that year are not encoded"
+                    ),
+                );
+                continue;
             }
-            match &entry.transfers {
-                Some(transfers) => cal.apply_transfers(year, transfers)?,
-                None => cal.move_weekend_holidays(&holidays),
+            let kurban_ait = e
+                .kurban_ait
+                .as_ref()
+                .filter(|k| errs.in_year(y, &k.date))
+                .map(|k| k.date.value);
+            cal.years.insert(
+                y,
+                Year {
+                    kurban_ait,
+                    transfers: None,
+                },
+            );
+            let carried = cal.carry_overs(y);
+            if let Some(transfers) = &e.transfers {
+                let ok = cal.check_transfers(y, transfers, &carried, &mut errs);
+                if let Some(year) = cal.years.get_mut(&y) {
+                    year.transfers = Some(ok);
+                }
+            }
+            if let Some(published) = &e.carried_over {
+                check_carried_over(y, published, &carried, &e.source, &mut errs);
             }
         }
-        Ok(cal)
-    }
-
-    fn apply_transfers(&mut self, year: i32, transfers: &[Transfer]) -> Result<(), CalendarError> {
-        for t in transfers {
-            let from = in_year(year, t.from)?;
-            let to = in_year(year, t.to)?;
-            if !self.off.contains(&from) {
-                if !is_weekend(from) {
-                    return Err(CalendarError::TransferFromWorkingDay { from });
-                }
-                if !self.worked.contains(&from) {
-                    return Err(CalendarError::WeekendTransferNotListed { from });
-                }
-            }
-            if is_weekend(to) || self.off.contains(&to) {
-                return Err(CalendarError::TransferToDayOff { to });
-            }
-            self.off.insert(to);
+        if errs.list.is_empty() {
+            Ok(cal)
+        } else {
+            Err(errs.list)
         }
-        Ok(())
     }
 
-    /// The Law's rule: each weekend holiday, in date order, takes the next
-    /// day still working, so a block of holidays moves together.
-    fn move_weekend_holidays(&mut self, holidays: &[NaiveDate]) {
-        let mut on_weekend: Vec<NaiveDate> = holidays
+    /// The transfers of `year` that hold: each from a weekly day off that
+    /// the Law does not make a holiday, onto a day that is working by the
+    /// Law and by the transfers before it.
+    fn check_transfers(
+        &self,
+        year: i32,
+        transfers: &[Move],
+        carried: &[(NaiveDate, NaiveDate)],
+        errs: &mut Errors,
+    ) -> Vec<(NaiveDate, NaiveDate)> {
+        let mut taken: BTreeMap<NaiveDate, String> = self
+            .carry_overs(year - 1)
             .iter()
-            .copied()
-            .filter(|&d| is_weekend(d))
+            .chain(carried)
+            .map(|(h, t)| (*t, format!("already a day off by the carry-over of {h}")))
+            .collect();
+        let mut worked = BTreeSet::new();
+        let mut ok = vec![];
+        for m in transfers {
+            if !(errs.in_year(year, &m.from) & errs.in_year(year, &m.to)) {
+                continue;
+            }
+            let (from, to) = (m.from.value, m.to.value);
+            let problem_from = if !self.is_weekend(from) {
+                Some(format!(
+                    "transfer from {from}, a {}: only a weekly day off can be moved",
+                    from.weekday()
+                ))
+            } else if let Some(name) = self.law_day_off(from) {
+                Some(format!(
+                    "transfer from {from}, a holiday or fixed day off ({name}): the Law fixes it, only a weekly day off can be moved"
+                ))
+            } else if !worked.insert(from) {
+                Some(format!("transfer from {from} is listed twice"))
+            } else {
+                None
+            };
+            let problem_to = if self.is_weekend(to) {
+                Some(format!(
+                    "transfer onto {to}, a {}, already a weekly day off",
+                    to.weekday()
+                ))
+            } else if let Some(name) = self.law_day_off(to) {
+                Some(format!(
+                    "transfer onto {to}, a holiday or fixed day off ({name}), already a day off"
+                ))
+            } else {
+                taken
+                    .get(&to)
+                    .map(|why| format!("transfer onto {to}, {why}"))
+            };
+            if let Some(p) = &problem_from {
+                errs.at(&m.from, p.clone());
+            }
+            if let Some(p) = &problem_to {
+                errs.at(&m.to, p.clone());
+            }
+            if problem_from.is_none() && problem_to.is_none() {
+                taken.insert(to, format!("already a day off by the transfer from {from}"));
+                ok.push((from, to));
+            }
+        }
+        ok
+    }
+
+    fn is_weekend(&self, d: NaiveDate) -> bool {
+        self.weekend.contains(&d.weekday())
+    }
+
+    /// The name of the holiday or fixed day off the Law puts on `d`.
+    fn law_day_off(&self, d: NaiveDate) -> Option<&str> {
+        let listed = |a: &&Annual| a.in_year(d.year()) == Some(d);
+        if let Some(a) = self.holidays.iter().chain(&self.not_moved).find(listed) {
+            return Some(&a.name);
+        }
+        let kurban = self.years.get(&d.year()).and_then(|y| y.kurban_ait);
+        (kurban == Some(d)).then_some("the first day of Kurban Ait")
+    }
+
+    /// The Law's carry-overs of the holidays of `year`, in date order: each
+    /// holiday on a weekly day off gives the next day that is neither a
+    /// weekly day off, nor a day off of the Law, nor already taken.
+    fn carry_overs(&self, year: i32) -> Vec<(NaiveDate, NaiveDate)> {
+        if year < self.covers_from.year() {
+            return vec![];
+        }
+        let mut on_weekend: Vec<NaiveDate> = self
+            .holidays
+            .iter()
+            .filter_map(|a| a.in_year(year))
+            .filter(|&d| self.is_weekend(d))
             .collect();
         on_weekend.sort_unstable();
+        let mut out: Vec<(NaiveDate, NaiveDate)> = vec![];
         for h in on_weekend {
-            if let Some(to) = h.iter_days().skip(1).find(|&d| self.is_working(d)) {
-                self.off.insert(to);
+            let to = h.iter_days().skip(1).find(|&d| {
+                !self.is_weekend(d)
+                    && self.law_day_off(d).is_none()
+                    && !out.iter().any(|(_, t)| *t == d)
+            });
+            if let Some(to) = to {
+                out.push((h, to));
             }
         }
+        out
     }
 
-    /// Working-day test without the coverage check.
-    fn is_working(&self, d: NaiveDate) -> bool {
-        self.worked.contains(&d) || !(is_weekend(d) || self.off.contains(&d))
-    }
-
-    /// Whether the calendar has data for `year`.
-    pub fn covers(&self, year: i32) -> bool {
-        self.covered.contains(&year)
-    }
-
-    /// Whether `d` is a working day; an error if its year is not covered.
-    pub fn is_working_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
-        if !self.covers(d.year()) {
-            return Err(CalendarError::YearNotCovered { year: d.year() });
+    /// The carry-overs and transfers that touch `year`, including a
+    /// carry-over from the year before that lands in it.
+    fn year_days(&self, year: i32) -> YearDays {
+        let mut days = YearDays::default();
+        for y in [year - 1, year] {
+            for (_, to) in self.carry_overs(y) {
+                if to.year() == year {
+                    days.moved_to.insert(to);
+                }
+            }
         }
-        Ok(self.is_working(d))
+        let transfers = self.years.get(&year).and_then(|y| y.transfers.as_ref());
+        for &(from, to) in transfers.into_iter().flatten() {
+            days.worked.insert(from);
+            days.moved_to.insert(to);
+        }
+        days
+    }
+
+    /// Whether `d` is a working day.
+    pub fn is_working_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
+        Walk::new(self).working(d)
     }
 
     /// The `n`-th working day after `start`: "the day of acceptance is not
     /// counted", so `start` itself never counts, and `n = 0` gives `start`.
-    ///
-    /// `start` and every day walked over must be in a covered year.
     pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
-        if !self.covers(start.year()) {
-            return Err(CalendarError::YearNotCovered { year: start.year() });
-        }
-        let mut d = start;
-        let mut left = n;
-        while left > 0 {
-            d = d.succ_opt().ok_or(CalendarError::YearNotCovered {
-                year: d.year().saturating_add(1),
-            })?;
-            if self.is_working_day(d)? {
-                left -= 1;
-            }
-        }
-        Ok(d)
+        Walk::new(self).count(start, n, NaiveDate::succ_opt)
     }
 
     /// The `n`-th working day before `end`: "3 working days before the term
     /// ends" counts back over working days only, `end` itself not counted.
     pub fn sub_working_days(&self, end: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
-        if !self.covers(end.year()) {
-            return Err(CalendarError::YearNotCovered { year: end.year() });
+        Walk::new(self).count(end, n, NaiveDate::pred_opt)
+    }
+
+    /// What is not established about the working days from `from` to `to`:
+    /// one caveat per year whose announced data is not recorded.
+    pub fn caveats(&self, from: NaiveDate, to: NaiveDate) -> Vec<String> {
+        let mut out = vec![];
+        for y in from.year().min(to.year())..=from.year().max(to.year()) {
+            let year = self.years.get(&y);
+            let transfers = year.is_some_and(|r| r.transfers.is_some());
+            let kurban = year.is_some_and(|r| r.kurban_ait.is_some());
+            let mut parts = vec![];
+            if !transfers {
+                parts.push(format!(
+                    "the transfers of days off for {y} are not recorded; days computed from the Law On holidays alone"
+                ));
+            }
+            if !kurban {
+                parts.push(format!(
+                    "the first day of Kurban Ait {y} (a day off on a date announced each year) is not recorded and is counted as a working day"
+                ));
+            }
+            if !parts.is_empty() {
+                out.push(format!(
+                    "holiday calendar of {y} (rules/calendar.yaml): {}",
+                    parts.join("; ")
+                ));
+            }
         }
-        let mut d = end;
+        out
+    }
+}
+
+/// One counting over the calendar, keeping each year's days once computed.
+struct Walk<'a> {
+    cal: &'a Calendar,
+    years: BTreeMap<i32, YearDays>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(cal: &'a Calendar) -> Walk<'a> {
+        Walk {
+            cal,
+            years: BTreeMap::new(),
+        }
+    }
+
+    fn working(&mut self, d: NaiveDate) -> Result<bool, CalendarError> {
+        if d < self.cal.covers_from {
+            return Err(CalendarError::NotCovered {
+                date: d,
+                from: self.cal.covers_from,
+            });
+        }
+        let cal = self.cal;
+        let days = self
+            .years
+            .entry(d.year())
+            .or_insert_with(|| cal.year_days(d.year()));
+        Ok(days.worked.contains(&d)
+            || !(cal.is_weekend(d) || cal.law_day_off(d).is_some() || days.moved_to.contains(&d)))
+    }
+
+    fn count(
+        &mut self,
+        start: NaiveDate,
+        n: u32,
+        step: fn(&NaiveDate) -> Option<NaiveDate>,
+    ) -> Result<NaiveDate, CalendarError> {
+        self.working(start)?;
+        let mut d = start;
         let mut left = n;
         while left > 0 {
-            d = d.pred_opt().ok_or(CalendarError::YearNotCovered {
-                year: d.year().saturating_sub(1),
-            })?;
-            if self.is_working_day(d)? {
+            d = step(&d).ok_or(CalendarError::OutOfRange)?;
+            if self.working(d)? {
                 left -= 1;
             }
         }
@@ -288,26 +540,110 @@ impl Calendar {
     }
 }
 
-/// The dates of recurring days that apply in `year`.
-fn annual_dates(days: &[AnnualDay], year: i32) -> Result<Vec<NaiveDate>, CalendarError> {
-    days.iter()
-        .filter(|a| a.from_year.is_none_or(|from| from <= year))
-        .map(|a| {
-            NaiveDate::from_ymd_opt(year, a.month, a.day).ok_or_else(|| CalendarError::NoSuchDate {
-                year,
-                month: a.month,
-                day: a.day,
-                name: a.name.clone(),
-            })
-        })
-        .collect()
+/// The problems found in the calendar file, each at its value.
+struct Errors<'a> {
+    path: &'a Path,
+    list: Vec<Diagnostic>,
 }
 
-fn in_year(year: i32, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
-    if date.year() == year {
-        Ok(date)
-    } else {
-        Err(CalendarError::WrongYear { year, date })
+impl Errors<'_> {
+    fn at<T>(&mut self, s: &Spanned<T>, msg: String) {
+        self.list.push(Diagnostic::error(
+            self.path,
+            s.referenced.line() as u32,
+            s.referenced.column() as u32,
+            msg,
+        ));
+    }
+
+    /// Whether a date listed under `year` is in it; an error if not.
+    fn in_year(&mut self, year: i32, d: &Spanned<NaiveDate>) -> bool {
+        let ok = d.value.year() == year;
+        if !ok {
+            self.at(d, format!("{} is listed under {year}", d.value));
+        }
+        ok
+    }
+}
+
+/// The days of a list that exist every year, each with its entry.
+fn annual<'a>(list: &'a [AnnualDay], errs: &mut Errors) -> Vec<(&'a AnnualDay, Annual)> {
+    let mut out = vec![];
+    for a in list {
+        let (m, d) = (a.month.value, a.day.value);
+        if !(1..=12).contains(&m) {
+            errs.at(&a.month, format!("there is no month {m}"));
+            continue;
+        }
+        if NaiveDate::from_ymd_opt(2023, m, d).is_none() {
+            let leap_only = NaiveDate::from_ymd_opt(2024, m, d).is_some();
+            errs.at(
+                &a.day,
+                format!(
+                    "day {d} of month {m} does not exist{}",
+                    if leap_only { " every year" } else { "" }
+                ),
+            );
+            continue;
+        }
+        if let (Some(f), Some(u)) = (&a.from, &a.until)
+            && u.value < f.value
+        {
+            errs.at(
+                u,
+                format!("`until` {} is before `from` {}", u.value, f.value),
+            );
+        }
+        out.push((
+            a,
+            Annual {
+                month: m,
+                day: d,
+                from: a.from.as_ref().map(|f| f.value),
+                until: a.until.as_ref().map(|u| u.value),
+                name: a.name.clone(),
+            },
+        ));
+    }
+    out
+}
+
+/// A production calendar's carry-overs must be exactly the Law's.
+fn check_carried_over(
+    year: i32,
+    published: &[Move],
+    carried: &[(NaiveDate, NaiveDate)],
+    source: &Spanned<String>,
+    errs: &mut Errors,
+) {
+    for m in published {
+        if !(errs.in_year(year, &m.from) & errs.in_year(year, &m.to)) {
+            continue;
+        }
+        match carried.iter().find(|(h, _)| *h == m.from.value) {
+            None => errs.at(
+                &m.from,
+                format!(
+                    "the Law's rule carries nothing over from {}: it is not a holiday on a weekly day off in {year}",
+                    m.from.value
+                ),
+            ),
+            Some((h, t)) if *t != m.to.value => errs.at(
+                &m.to,
+                format!("the Law's rule carries {h} over to {t}, not to {}", m.to.value),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (h, t) in carried {
+        if !published.iter().any(|m| m.from.value == *h) {
+            errs.at(
+                source,
+                format!(
+                    "the Law's rule carries {h} over to {t}, which `carried_over` of {year} does not list"
+                ),
+            );
+        }
     }
 }
 
@@ -315,98 +651,51 @@ fn in_year(year: i32, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
 mod tests {
     use super::*;
 
-    fn file() -> CalendarFile {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/calendar.yaml");
-        let text = std::fs::read_to_string(path).unwrap();
-        serde_saphyr::from_str(&text).unwrap()
-    }
-
-    fn calendar() -> Calendar {
-        Calendar::new(file()).unwrap()
-    }
-
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
-    fn next(cal: &Calendar, y: i32, m: u32, d: u32) -> NaiveDate {
-        cal.add_working_days(date(y, m, d), 1).unwrap()
+    /// A small calendar: 8 March and Nauryz from the Law, 7 January not
+    /// moved, a holiday on 1 June until 2026, and `years` as given.
+    fn tiny(years: &str) -> Result<Calendar, Vec<Diagnostic>> {
+        let yaml = format!(
+            "law:\n  act: a\n  source: s\n  covers_from: 2026-01-01\n  weekend: [saturday, sunday]\n  carry_over: {{ rule: next-working-day, source: s }}\n\
+             holidays:\n  - {{ month: 3, day: 8, name: w, source: s }}\n  - {{ month: 3, day: 21, name: n, source: s }}\n  - {{ month: 3, day: 22, name: n, source: s }}\n  - {{ month: 3, day: 23, name: n, source: s }}\n  - {{ month: 6, day: 1, name: j, until: 2026-12-31, source: s }}\n\
+             days_off_not_moved:\n  - {{ month: 1, day: 7, name: c, source: s }}\n\
+             years:\n{years}"
+        );
+        let file: CalendarFile = serde_saphyr::from_str(&yaml).unwrap();
+        Calendar::new(Path::new("rules/calendar.yaml"), &file)
+    }
+
+    const Y2026: &str = "  2026:\n    source: s\n    kurban_ait: { date: 2026-05-27, source: s }\n";
+
+    /// Each problem as `line:column: message`.
+    fn problems(years: &str) -> Vec<String> {
+        tiny(years)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+            .collect()
     }
 
     #[test]
-    fn covers_2024_to_2026_only() {
-        let cal = calendar();
-        assert!(cal.covers(2024) && cal.covers(2025) && cal.covers(2026));
-        assert!(!cal.covers(2023) && !cal.covers(2027));
-    }
-
-    #[test]
-    fn nauryz_2026_block_moves_to_24_and_25() {
-        // Fri 20; Sat 21, Sun 22 (Nauryz), Mon 23 (Nauryz), Tue 24 and Wed 25
-        // (moved) off; Thu 26 is the first working day.
-        assert_eq!(next(&calendar(), 2026, 3, 20), date(2026, 3, 26));
-    }
-
-    #[test]
-    fn kurban_ait_on_sunday_is_not_moved() {
-        // Fri 14 June 2024; Sun 16 is Kurban Ait; Mon 17 works.
-        assert_eq!(next(&calendar(), 2024, 6, 14), date(2024, 6, 17));
-    }
-
-    #[test]
-    fn new_year_2026_across_the_year_boundary() {
-        // Wed 31 Dec 2025; Thu 1 and Fri 2 Jan holidays, 3-4 weekend.
-        assert_eq!(next(&calendar(), 2025, 12, 31), date(2026, 1, 5));
-    }
-
-    #[test]
-    fn defender_day_2024() {
-        // Mon 6 May 2024; Tue 7 May is a holiday.
-        assert_eq!(next(&calendar(), 2024, 5, 6), date(2024, 5, 8));
-    }
-
-    #[test]
-    fn victory_day_2026_on_saturday() {
-        // Fri 8 May 2026; Sat 9 moves to Mon 11.
-        assert_eq!(next(&calendar(), 2026, 5, 8), date(2026, 5, 12));
-    }
-
-    #[test]
-    fn constitution_day_2026_on_sunday() {
-        // Fri 28 Aug 2026; Sun 30 moves to Mon 31.
-        assert_eq!(next(&calendar(), 2026, 8, 28), date(2026, 9, 1));
-    }
-
-    #[test]
-    fn republic_day_2026_on_sunday() {
-        // Fri 23 Oct 2026; Sun 25 moves to Mon 26.
-        assert_eq!(next(&calendar(), 2026, 10, 23), date(2026, 10, 27));
-    }
-
-    #[test]
-    fn nauryz_2024_saturday_moves_to_monday() {
-        // Fri 22 Mar 2024 is itself Nauryz; Sat 23 moves to Mon 25.
-        assert_eq!(next(&calendar(), 2024, 3, 21), date(2024, 3, 26));
-    }
-
-    #[test]
-    fn january_2025_worked_sunday() {
-        // Thu 2 Jan 2025 holiday; Fri 3 off (moved from Sun 5); Sat 4 off;
-        // Sun 5 worked; Mon 6 works; Tue 7 Orthodox Christmas.
-        let cal = calendar();
-        assert_eq!(next(&cal, 2025, 1, 2), date(2025, 1, 5));
-        assert_eq!(cal.is_working_day(date(2025, 1, 3)), Ok(false));
-        assert_eq!(cal.is_working_day(date(2025, 1, 5)), Ok(true));
-        assert_eq!(next(&cal, 2025, 1, 6), date(2025, 1, 8));
-    }
-
-    #[test]
-    fn several_days_and_zero() {
-        let cal = calendar();
-        // From Fri 20 Mar 2026: Thu 26, Fri 27, Mon 30.
+    fn a_block_of_holidays_moves_together() {
+        // Sat 21 and Sun 22 March 2026 go to Tue 24 and Wed 25, Mon 23 being
+        // a holiday itself; Sun 8 March goes to Mon 9.
+        let cal = tiny(Y2026).unwrap();
         assert_eq!(
-            cal.add_working_days(date(2026, 3, 20), 3),
-            Ok(date(2026, 3, 30))
+            cal.add_working_days(date(2026, 3, 20), 1),
+            Ok(date(2026, 3, 26))
+        );
+        assert_eq!(
+            cal.add_working_days(date(2026, 3, 6), 1),
+            Ok(date(2026, 3, 10))
+        );
+        assert_eq!(
+            cal.sub_working_days(date(2026, 3, 26), 1),
+            Ok(date(2026, 3, 20))
         );
         assert_eq!(
             cal.add_working_days(date(2026, 3, 21), 0),
@@ -415,93 +704,156 @@ mod tests {
     }
 
     #[test]
-    fn uncovered_years_are_errors() {
-        let cal = calendar();
-        let not = |year| CalendarError::YearNotCovered { year };
-        assert_eq!(cal.is_working_day(date(2023, 6, 1)), Err(not(2023)));
-        assert_eq!(cal.add_working_days(date(2023, 12, 29), 1), Err(not(2023)));
-        assert_eq!(cal.is_working_day(date(2027, 1, 4)), Err(not(2027)));
-        // Thu 31 Dec 2026 + 1 would need 2027.
-        assert_eq!(cal.add_working_days(date(2026, 12, 31), 1), Err(not(2027)));
+    fn fixed_days_off_are_not_moved_and_holidays_end() {
+        let cal = tiny(&format!("{Y2026}  2027:\n    source: s\n")).unwrap();
+        // Thu 7 Jan 2027 is off; Sun 7 Jan 2029 gives no Monday off.
+        assert_eq!(cal.is_working_day(date(2027, 1, 7)), Ok(false));
+        assert_eq!(cal.is_working_day(date(2029, 1, 8)), Ok(true));
+        // Kurban Ait Wed 27 May 2026 off; 1 June off in 2026 only.
+        assert_eq!(cal.is_working_day(date(2026, 5, 27)), Ok(false));
+        assert_eq!(cal.is_working_day(date(2026, 6, 1)), Ok(false));
+        assert_eq!(cal.is_working_day(date(2027, 6, 1)), Ok(true));
     }
 
     #[test]
-    fn decrees_agree_with_the_laws_rule() {
-        // Without the transfer lists the automatic rule must give the same
-        // days, except the 2025 government transfer of Sun 5 Jan to Fri 3 Jan.
-        let with_decrees = calendar();
-        let mut f = file();
-        for entry in f.years.values_mut() {
-            entry.transfers = None;
-            entry.working_weekend_days.clear();
-        }
-        let by_law = Calendar::new(f).unwrap();
-        let differ: Vec<NaiveDate> = date(2024, 1, 1)
-            .iter_days()
-            .take_while(|d| d.year() <= 2026)
-            .filter(|&d| with_decrees.is_working_day(d) != by_law.is_working_day(d))
+    fn a_transfer_makes_its_weekend_day_working() {
+        let cal = tiny(&format!(
+            "{Y2026}    transfers: [{{ from: 2026-03-07, to: 2026-03-10, source: s }}]\n"
+        ))
+        .unwrap();
+        assert_eq!(cal.is_working_day(date(2026, 3, 7)), Ok(true));
+        assert_eq!(cal.is_working_day(date(2026, 3, 10)), Ok(false));
+        assert_eq!(
+            cal.add_working_days(date(2026, 3, 6), 1),
+            Ok(date(2026, 3, 7))
+        );
+        assert_eq!(
+            cal.add_working_days(date(2026, 3, 7), 1),
+            Ok(date(2026, 3, 11))
+        );
+    }
+
+    #[test]
+    fn unrecorded_years_are_computed_with_a_caveat() {
+        let cal = tiny(&format!(
+            "{Y2026}    transfers: []\n  2027:\n    source: s\n    transfers: []\n"
+        ))
+        .unwrap();
+        assert!(cal.caveats(date(2026, 1, 1), date(2026, 12, 31)).is_empty());
+        let only_kurban = cal.caveats(date(2027, 2, 1), date(2027, 2, 1));
+        assert_eq!(only_kurban.len(), 1);
+        assert!(
+            only_kurban[0].contains("Kurban Ait 2027"),
+            "{only_kurban:?}"
+        );
+        assert!(!only_kurban[0].contains("transfers"), "{only_kurban:?}");
+        // 2028 is not listed at all; its carry-overs still apply: Sat 8 Mar
+        // 2031 gives Mon 10 Mar.
+        let c = cal.caveats(date(2027, 12, 30), date(2028, 1, 4));
+        assert_eq!(c.len(), 2);
+        assert!(
+            c[1].contains("the transfers of days off for 2028 are not recorded"),
+            "{c:?}"
+        );
+        assert_eq!(cal.is_working_day(date(2031, 3, 10)), Ok(false));
+    }
+
+    #[test]
+    fn dates_before_the_coverage_are_errors() {
+        let cal = tiny(Y2026).unwrap();
+        let before = CalendarError::NotCovered {
+            date: date(2025, 12, 31),
+            from: date(2026, 1, 1),
+        };
+        assert_eq!(cal.is_working_day(date(2025, 12, 31)), Err(before.clone()));
+        // Fri 2 Jan 2026 back over Thu 1 (working here) to Wed 31 Dec 2025.
+        assert_eq!(cal.sub_working_days(date(2026, 1, 2), 2), Err(before));
+    }
+
+    #[test]
+    fn inconsistent_transfers_are_located_errors() {
+        let with = |t: &str| problems(&format!("{Y2026}    transfers: [{t}]\n"));
+        // Line 19 is the transfers line; its first date is at column 25.
+        assert_eq!(
+            with("{ from: 2026-03-10, to: 2026-03-11, source: s }"),
+            ["19:25: transfer from 2026-03-10, a Tue: only a weekly day off can be moved"]
+        );
+        assert_eq!(
+            with("{ from: 2026-03-08, to: 2026-03-12, source: s }"),
+            [
+                "19:25: transfer from 2026-03-08, a holiday or fixed day off (w): the Law fixes it, only a weekly day off can be moved"
+            ]
+        );
+        assert_eq!(
+            with("{ from: 2026-03-14, to: 2026-03-23, source: s }"),
+            ["19:41: transfer onto 2026-03-23, a holiday or fixed day off (n), already a day off"]
+        );
+        assert_eq!(
+            with("{ from: 2026-03-14, to: 2026-03-24, source: s }"),
+            ["19:41: transfer onto 2026-03-24, already a day off by the carry-over of 2026-03-21"]
+        );
+        assert_eq!(
+            with("{ from: 2026-03-14, to: 2026-03-15, source: s }"),
+            ["19:41: transfer onto 2026-03-15, a Sun, already a weekly day off"]
+        );
+        assert_eq!(
+            with("{ from: 2025-03-14, to: 2026-03-16, source: s }"),
+            ["19:25: 2025-03-14 is listed under 2026"]
+        );
+    }
+
+    #[test]
+    fn published_carry_overs_must_match_the_law() {
+        let with = |c: &str| problems(&format!("{Y2026}    carried_over: [{c}]\n"));
+        let all = "{ from: 2026-03-08, to: 2026-03-09, source: s }, { from: 2026-03-21, to: 2026-03-24, source: s }, { from: 2026-03-22, to: 2026-03-25, source: s }";
+        assert_eq!(with(all), Vec::<String>::new());
+        let wrong = all.replace("to: 2026-03-25", "to: 2026-03-26");
+        assert_eq!(
+            with(&wrong),
+            ["19:142: the Law's rule carries 2026-03-22 over to 2026-03-25, not to 2026-03-26"]
+        );
+        assert_eq!(
+            with(
+                "{ from: 2026-03-08, to: 2026-03-09, source: s }, { from: 2026-06-06, to: 2026-06-08, source: s }"
+            ),
+            [
+                "19:77: the Law's rule carries nothing over from 2026-06-06: it is not a holiday on a weekly day off in 2026",
+                "17:13: the Law's rule carries 2026-03-21 over to 2026-03-24, which `carried_over` of 2026 does not list",
+                "17:13: the Law's rule carries 2026-03-22 over to 2026-03-25, which `carried_over` of 2026 does not list",
+            ]
+        );
+    }
+
+    #[test]
+    fn impossible_days_and_periods_are_located_errors() {
+        let yaml = "law:\n  act: a\n  source: s\n  covers_from: 2026-01-01\n  weekend: [saturday, sunday, sunday]\n  carry_over: { rule: next-working-day, source: s }\n\
+             holidays:\n  - { month: 2, day: 29, name: a, source: s }\n  - { month: 4, day: 31, name: b, source: s }\n  - { month: 13, day: 1, name: c, source: s }\n\
+             \x20 - { month: 5, day: 1, name: d, from: 2027-01-01, until: 2026-01-01, source: s }\n  - { month: 5, day: 2, name: e, source: s }\n\
+             days_off_not_moved:\n  - { month: 5, day: 2, name: f, from: 2030-01-01, source: s }\n\
+             years:\n  2025:\n    source: s\n";
+        let file: CalendarFile = serde_saphyr::from_str(yaml).unwrap();
+        let errs: Vec<String> = Calendar::new(Path::new("c.yaml"), &file)
+            .unwrap_err()
+            .into_iter()
+            .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
             .collect();
-        assert_eq!(differ, [date(2025, 1, 3), date(2025, 1, 5)]);
-    }
-
-    fn tiny(year_yaml: &str) -> Result<Calendar, CalendarError> {
-        let yaml = format!(
-            "holidays:\n  - {{ month: 3, day: 8, name: w, source: s }}\n\
-             days_off_not_moved: []\nyears:\n  2026:\n{year_yaml}"
-        );
-        Calendar::new(serde_saphyr::from_str(&yaml).unwrap())
-    }
-
-    #[test]
-    fn inconsistent_data_is_rejected() {
-        let kurban = "    kurban_ait: { date: 2026-05-27, source: s }\n";
-        let with = |rest: &str| tiny(&format!("{kurban}{rest}"));
         assert_eq!(
-            with("    transfers: [{ from: 2026-03-10, to: 2026-03-11, source: s }]\n").err(),
-            Some(CalendarError::TransferFromWorkingDay {
-                from: date(2026, 3, 10)
-            })
+            errs,
+            [
+                "5:31: Sun is listed twice",
+                "8:22: day 29 of month 2 does not exist every year",
+                "9:22: day 31 of month 4 does not exist",
+                "10:14: there is no month 13",
+                "11:59: `until` 2026-01-01 is before `from` 2027-01-01",
+                "14:22: 05-02 is already listed as e for an overlapping period",
+                "17:13: year 2025 is before `law.covers_from` (2026-01-01): the Law's holidays of that year are not encoded",
+            ]
         );
-        assert_eq!(
-            with("    transfers: [{ from: 2026-03-08, to: 2026-03-14, source: s }]\n").err(),
-            Some(CalendarError::TransferToDayOff {
-                to: date(2026, 3, 14)
-            })
-        );
-        assert_eq!(
-            with("    transfers: [{ from: 2026-03-15, to: 2026-03-16, source: s }]\n").err(),
-            Some(CalendarError::WeekendTransferNotListed {
-                from: date(2026, 3, 15)
-            })
-        );
-        assert_eq!(
-            with("    working_weekend_days: [{ date: 2026-03-08, source: s }]\n").err(),
-            Some(CalendarError::NotPlainWeekendDay {
-                date: date(2026, 3, 8)
-            })
-        );
-        assert_eq!(
-            tiny("    kurban_ait: { date: 2025-06-06, source: s }\n").err(),
-            Some(CalendarError::WrongYear {
-                year: 2026,
-                date: date(2025, 6, 6)
-            })
-        );
-    }
-
-    #[test]
-    fn empty_transfer_list_means_no_moves() {
-        // 8 March 2026 is a Sunday: moved by the Law, not by an empty decree.
-        let kurban = "    kurban_ait: { date: 2026-05-27, source: s }\n";
-        let by_law = tiny(kurban).unwrap();
-        let by_decree = tiny(&format!("{kurban}    transfers: []\n")).unwrap();
-        assert_eq!(by_law.is_working_day(date(2026, 3, 9)), Ok(false));
-        assert_eq!(by_decree.is_working_day(date(2026, 3, 9)), Ok(true));
     }
 
     #[test]
     fn unknown_fields_are_rejected() {
-        let yaml = "holidays: []\ndays_off_not_moved: []\nyears: {}\nextra: 1\n";
+        let yaml = "law: { act: a, source: s, covers_from: 2026-01-01, weekend: [], carry_over: { rule: next-working-day, source: s }, extra: 1 }\nholidays: []\ndays_off_not_moved: []\n";
         assert!(serde_saphyr::from_str::<CalendarFile>(yaml).is_err());
     }
 }

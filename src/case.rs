@@ -4,9 +4,11 @@
 //! errors and every reference keeps its location for diagnostics.
 
 use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::guard::{self, Links, ValueRules};
 use crate::iin::Sex;
 use crate::model::Ref;
 use crate::text::Lang;
+use crate::yaml_path::KeyPaths;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -346,25 +348,90 @@ pub struct LoadedCase {
     pub sources: Sources,
 }
 
+impl LoadedCase {
+    /// An error at the value of `key_path` (`result.iin_serial`) in the case
+    /// file, for problems found after parsing; the start of the file when the
+    /// key is not written.
+    pub fn error_at(&self, key_path: &str, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self
+            .sources
+            .text(&self.path)
+            .and_then(|t| KeyPaths::new(t).position(key_path))
+            .unwrap_or((1, 1));
+        Diagnostic::error(&self.path, line, column, message).at(key_path)
+    }
+}
+
+/// Loads a case file the user named: a link is followed, since they chose it.
 pub fn load_case(path: &Path) -> Result<LoadedCase, Diagnostics> {
+    load_case_with(path, Links::Follow)
+}
+
+/// Loads a case file, reporting every problem in it at once: bytes that are
+/// not UTF-8, values with control or invisible characters or over the length
+/// limit (see [`guard`]), YAML or key errors, an id that cannot name a
+/// folder, a result dated before the application.
+pub fn load_case_with(path: &Path, links: Links) -> Result<LoadedCase, Diagnostics> {
     let mut sources = Sources::default();
-    let fail = |d: Diagnostic, sources: Sources| Diagnostics::new(vec![d], sources);
-    let text = match std::fs::read_to_string(path) {
+    let text = match guard::read_text(path, path, links) {
         Ok(t) => t,
-        Err(e) => {
-            return Err(fail(
-                Diagnostic::error(path, 1, 1, format!("cannot read case file: {e}")),
-                sources,
-            ));
-        }
+        Err(d) => return Err(Diagnostics::new(vec![d], sources)),
     };
     sources.insert(path, text.clone());
-    match crate::load::parse::<Case>(path, &text) {
-        Ok(case) => Ok(LoadedCase {
+    let mut errors = guard::check_values(&text, path, ValueRules::CASE);
+    let parsed = crate::load::parse::<Case>(path, &text);
+    let lc = match parsed {
+        Ok(case) => Some(LoadedCase {
             path: path.to_path_buf(),
             case,
-            sources,
+            sources: sources.clone(),
         }),
-        Err(d) => Err(fail(d, sources)),
+        Err(d) => {
+            // A value refused above often fails to parse at the same place.
+            if !errors.iter().any(|e| e.line == d.line) {
+                errors.push(d);
+            }
+            None
+        }
+    };
+    if let Some(lc) = &lc {
+        errors.extend(lc.problems());
+    }
+    errors.sort_by_key(|d| (d.line, d.column));
+    match lc {
+        Some(lc) if errors.is_empty() => Ok(lc),
+        _ => Err(Diagnostics::new(errors, sources)),
+    }
+}
+
+impl LoadedCase {
+    /// What parses but cannot be: checked on load, so that no later stage
+    /// meets it.
+    fn problems(&self) -> Vec<Diagnostic> {
+        let case = &self.case;
+        let mut out = vec![];
+        if let Some(msg) = guard::id_problem(&case.id.value, true) {
+            out.push(
+                Diagnostic::error(
+                    &self.path,
+                    case.id.referenced.line() as u32,
+                    case.id.referenced.column() as u32,
+                    msg,
+                )
+                .at("id"),
+            );
+        }
+        if let Some(done) = &case.result
+            && done.completed < case.date
+        {
+            out.push(self.error_at(
+                "result.completed",
+                format!(
+                    "the result is dated {}, before the date of application {}",
+                    done.completed, case.date
+                ),
+            ));
+        }
+        out
     }
 }

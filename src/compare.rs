@@ -11,7 +11,6 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What differs between two output directories, `a` the old and `b` the new.
 /// Documents are named by their path relative to the directory, with `/`
@@ -410,14 +409,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(what: &str) -> Result<TempDir, CompareError> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "qujat-compare-{what}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(io_error("create directory", &path))?;
+        let path = crate::output::temp_dir(&format!("compare-{what}"))
+            .map_err(io_error("create directory", &std::env::temp_dir()))?;
         Ok(TempDir(path))
     }
 }

@@ -8,7 +8,7 @@
 use crate::case::{Case, LegalizationKind, LoadedCase, Script, age};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::iin::{self, Iin};
-use crate::model::{Condition, Part, Ref, Service};
+use crate::model::{Condition, Part, Ref, Requirement, Service};
 use crate::resolve::{self, InForce};
 use crate::text::{Citation, Lang};
 use crate::validate::Rules;
@@ -151,6 +151,7 @@ pub struct Duty {
 pub struct Decision {
     pub service: String,
     pub request: String,
+    pub channel: String,
     /// Date of application.
     pub date: NaiveDate,
     pub outcome: Outcome,
@@ -230,6 +231,46 @@ pub fn decide(
                 ),
             ))
         })?;
+    // The requirements say which channels serve which request; a request on
+    // a channel the law does not open for it cannot be decided at all.
+    let Some(requirement) = s
+        .requirements()
+        .iter()
+        .find(|r| r.request.value == request.id.value && r.channel.value == channel.id.value)
+    else {
+        let open: Vec<_> = s
+            .requirements()
+            .iter()
+            .filter(|r| r.request.value == request.id.value)
+            .collect();
+        let cites: Vec<String> = request
+            .cite
+            .iter()
+            .chain(open.iter().map(|r| &r.cite))
+            .map(Citation::to_string)
+            .collect();
+        let channels: Vec<String> = open
+            .iter()
+            .map(|r| format!("`{}`", r.channel.value))
+            .collect();
+        return Err(fail(at(
+            &case.channel,
+            if open.is_empty() {
+                format!(
+                    "request `{}` has no list of documents in the rules in force on {rules_date}, so it cannot be decided on any channel",
+                    request.id.value
+                )
+            } else {
+                format!(
+                    "request `{}` cannot be made through channel `{}`: the rules in force on {rules_date} open it only through {} [{}]",
+                    request.id.value,
+                    channel.id.value,
+                    channels.join(", "),
+                    cites.join("; ")
+                )
+            },
+        )));
+    };
     if channel.institutions {
         match &case.institution {
             Some(n) if rules.institutions.contains_key(&n.value) => {}
@@ -334,14 +375,21 @@ pub fn decide(
     let duty = duty(rules, s, case.date, &mut reasons).map_err(|e| fail(at(&case.service, e)))?;
     let to_confirm = identity_checks(s, lc).map_err(fail)?;
     let request_id = request.id.value.clone();
-    let outcome =
-        match intake(rules, s, case, &mut reasons).or_else(|| grounds(s, case, &mut reasons)) {
-            Some(o) => o,
-            None => result(s, lc, term_end, &mut reasons).map_err(fail)?,
-        };
-    Ok(Decision {
+    let outcome = match intake(rules, s, requirement, case, &mut reasons)
+        .or_else(|| grounds(s, case, &mut reasons))
+    {
+        Some(o) => o,
+        None => result(s, lc, term_end, &mut reasons).map_err(fail)?,
+    };
+    // The years the terms cross may lack their announced holiday data.
+    let counted = steps.iter().map(|st| st.due).chain(term_end);
+    let last = counted.clone().max().unwrap_or(case.date).max(case.date);
+    let first = counted.min().unwrap_or(case.date).min(case.date);
+    let calendar_caveats = rules.calendar.caveats(first, last);
+    let mut decision = Decision {
         service: s.id.clone(),
         request: request_id,
+        channel: channel.id.value.clone(),
         date: case.date,
         outcome,
         reasons,
@@ -349,7 +397,9 @@ pub fn decide(
         steps,
         duty,
         to_confirm,
-    })
+    };
+    decision.rules.caveats.extend(calendar_caveats);
+    Ok(decision)
 }
 
 /// Checks every presented passport's MRZ: its check digits, and the names
@@ -638,19 +688,18 @@ fn children(case: &Case) -> impl Iterator<Item = &crate::case::Child> {
 }
 
 /// The intake check; `Some` when acceptance is refused.
-fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcome> {
-    let req = s
-        .requirements()
-        .iter()
-        .find(|r| r.request.value == case.request.value && r.channel.value == case.channel.value)?;
-    let name = |id: &str| {
-        s.documents()
-            .iter()
-            .find(|d| d.id.value == id)
-            .map(|d| d.name.get(Lang::Ru).to_string())
-            .unwrap_or_else(|| id.to_string())
-    };
+fn intake(
+    rules: &Rules,
+    s: &Service,
+    req: &Requirement,
+    case: &Case,
+    reasons: &mut Vec<Reason>,
+) -> Option<Outcome> {
+    let name = |id: &str| s.document_name(&req.request.value, &req.channel.value, id, Lang::Ru);
     let (mut missing, mut expired, mut not_legalized) = (vec![], vec![], vec![]);
+    // The documents this case must present: only they are checked for
+    // legalization, so a document the rules do not ask for cannot refuse it.
+    let mut required: Vec<&str> = vec![];
     for need in &req.documents {
         let id = &need.document.value;
         if let Some(cond) = &need.when {
@@ -684,6 +733,7 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
                 .facts(facts),
             );
         }
+        required.push(id);
         let presented: Vec<_> = case
             .documents
             .iter()
@@ -736,8 +786,29 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
         for d in case
             .documents
             .iter()
-            .filter(|d| d.foreign_authority && d.legalization.is_none())
+            .filter(|d| d.foreign_authority && !required.contains(&d.document.value.as_str()))
         {
+            reasons.push(
+                Reason::new(
+                    Stage::Intake,
+                    format!(
+                        "`{}` is not required for this application, so whether it is legalized does not decide its acceptance",
+                        d.document.value
+                    ),
+                    &l.cite,
+                )
+                .fact(
+                    "presented, issued or certified by a foreign authority",
+                    Some(&d.document),
+                )
+                .not_applied(),
+            );
+        }
+        for d in case.documents.iter().filter(|d| {
+            d.foreign_authority
+                && d.legalization.is_none()
+                && required.contains(&d.document.value.as_str())
+        }) {
             let state = d.issuing_state.as_deref().unwrap_or("");
             let exempt = l.exempt_conventions.iter().find(|c| {
                 rules
@@ -759,11 +830,34 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
                     .fact(issued_by, Some(&d.document)),
                 ),
                 None => {
+                    // A convention whose party list is not known to be
+                    // complete cannot prove that it does not exempt the state.
+                    let unknown: Vec<String> = l
+                        .exempt_conventions
+                        .iter()
+                        .filter_map(|c| rules.conventions.get(&c.value))
+                        .filter(|c| !c.parties_complete)
+                        .map(|c| {
+                            format!(
+                                "the parties of `{}` are not all recorded in rules/conventions.yaml ({})",
+                                c.id.value,
+                                c.parties_note.as_deref().unwrap_or("no note")
+                            )
+                        })
+                        .collect();
+                    let caveat = if unknown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " — caveat: {}; {state} may be exempt under a convention whose parties are not recorded, check before refusing",
+                            unknown.join("; ")
+                        )
+                    };
                     reasons.push(
                         Reason::new(
                             Stage::Intake,
                             format!(
-                                "`{}` needs legalization or an apostille: no convention exempts {state}",
+                                "`{}` needs legalization or an apostille: no convention recorded in rules/conventions.yaml exempts {state}{caveat}",
                                 d.document.value
                             ),
                             &l.cite,
@@ -797,26 +891,42 @@ fn intake(rules: &Rules, s: &Service, case: &Case, reasons: &mut Vec<Reason>) ->
         ));
         return None;
     }
-    let mut text = String::from("acceptance refused:");
-    for (what, list) in [
-        ("missing", &missing),
-        ("expired", &expired),
-        ("not legalized or apostilled", &not_legalized),
-    ] {
-        if !list.is_empty() {
-            let names: Vec<String> = list
-                .iter()
-                .map(|id| format!("{id} ({})", name(id)))
-                .collect();
-            let _ = write!(text, " {what}: {};", names.join("; "));
+    // Each cause of the refusal is cited to the rule that makes it one: an
+    // incomplete package or expired documents to the intake refusal rule, an
+    // uncertified document to the legalization rule ("принимаются только
+    // после…", pilot Algorithm point 6).
+    let refusal = |lists: &[(&str, &Vec<String>)]| {
+        let mut text = String::from("acceptance refused:");
+        for (what, list) in lists {
+            if !list.is_empty() {
+                let names: Vec<String> = list
+                    .iter()
+                    .map(|id| format!("{id} ({})", name(id)))
+                    .collect();
+                let _ = write!(text, " {what}: {};", names.join("; "));
+            }
         }
+        text
+    };
+    if !missing.is_empty() || !expired.is_empty() {
+        let cite = s
+            .rules
+            .intake_refusal
+            .as_ref()
+            .map_or_else(|| req.cite.clone(), |r| r.cite.clone());
+        reasons.push(Reason::new(
+            Stage::Intake,
+            refusal(&[("missing", &missing), ("expired", &expired)]),
+            &cite,
+        ));
     }
-    let cite = s
-        .rules
-        .intake_refusal
-        .as_ref()
-        .map_or_else(|| req.cite.clone(), |r| r.cite.clone());
-    reasons.push(Reason::new(Stage::Intake, text, &cite));
+    if let (false, Some(l)) = (not_legalized.is_empty(), &s.rules.legalization) {
+        reasons.push(Reason::new(
+            Stage::Intake,
+            refusal(&[("not legalized or apostilled", &not_legalized)]),
+            &l.cite,
+        ));
+    }
     Some(Outcome::RefusedAtIntake {
         missing,
         expired,
@@ -885,13 +995,17 @@ fn result(
         Reason::new(
             Stage::Result,
             format!(
-                "term {} working day(s), the day of application {}: due {due}",
+                "term {} working day(s), the day of application {}{}: due {due}",
                 term.working_days,
                 if term.application_day_counted {
                     "counted"
                 } else {
                     "not counted"
-                }
+                },
+                term.counting_when_silent
+                    .as_ref()
+                    .map(|why| format!(" (the act does not say whether it counts: {why})"))
+                    .unwrap_or_default()
             ),
             &term.cite,
         )
@@ -908,10 +1022,12 @@ fn result(
     };
     let a = &case.applicant;
     let iin = iin::form(a.birth_date, a.sex, done.iin_serial).map_err(|e| {
-        Diagnostic::error(
-            &lc.path,
-            1,
-            1,
+        let at = match e {
+            iin::IinError::YearOutOfRange { .. } => "applicant.birth_date",
+            _ => "result.iin_serial",
+        };
+        lc.error_at(
+            at,
             format!("cannot form an IIN from serial {}: {e}", done.iin_serial),
         )
     })?;
@@ -959,13 +1075,7 @@ pub fn report(d: &Decision) -> String {
         _ => {}
     }
     out.push('\n');
-    let name = |id: &str| {
-        s.documents()
-            .iter()
-            .find(|k| k.id.value == id)
-            .map(|k| k.name.get(Lang::Ru).to_string())
-            .unwrap_or_default()
-    };
+    let name = |id: &str| s.document_name(&d.request, &d.channel, id, Lang::Ru);
     match &d.outcome {
         Outcome::RefusedAtIntake {
             missing,

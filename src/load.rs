@@ -7,6 +7,7 @@
 //! an earlier one failed, so one run reports every broken file.
 
 use crate::diag::{Diagnostic, Sources};
+use crate::guard::{self, Links, ValueRules};
 use crate::model::RawProject;
 use crate::yaml_path::KeyPaths;
 use serde::de::DeserializeOwned;
@@ -18,7 +19,12 @@ pub const REGISTRIES: [&str; 5] = ["acts", "institutions", "conventions", "calen
 /// Parses YAML text into `T`, turning a parse error into a diagnostic with the
 /// file, line and column the parser reports.
 pub fn parse<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Diagnostic> {
-    serde_saphyr::from_str::<T>(text).map_err(|e| {
+    let options = serde_saphyr::options! {
+        // `guard::check_values` reports merge keys with their place; this
+        // keeps them out even where that check is not run.
+        merge_keys: serde_saphyr::options::MergeKeyPolicy::Error,
+    };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line() as u32, l.column() as u32))
@@ -116,11 +122,11 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&rest[..rest.find(end)?])
 }
 
-/// Reads a file relative to the project root; the path in diagnostics stays
-/// relative so messages read the same on every machine.
+/// Reads a file relative to the project root (a regular file, never through
+/// a link: see [`guard`]); the path in diagnostics stays relative so
+/// messages read the same on every machine.
 pub fn read(root: &Path, rel: &Path, sources: &mut Sources) -> Result<String, Diagnostic> {
-    let text = std::fs::read_to_string(root.join(rel))
-        .map_err(|e| Diagnostic::error(rel, 1, 1, format!("cannot read file: {e}")))?;
+    let text = guard::read_text(&root.join(rel), rel, Links::Refuse)?;
     sources.insert(rel, text.clone());
     Ok(text)
 }
@@ -162,6 +168,11 @@ pub fn load_project(root: &Path) -> (RawProject, Sources, Vec<Diagnostic>) {
                 continue;
             }
         };
+        let hidden = guard::check_values(&text, &rel, ValueRules::RULES);
+        if !hidden.is_empty() {
+            errors.extend(hidden);
+            continue;
+        }
         if let Err(d) = load_one(&rel, &text, &mut raw) {
             errors.push(d);
         }
@@ -210,11 +221,17 @@ fn yaml_files(root: &Path, errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     for dir in ["rules", "forms"] {
         for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
             match entry {
-                Ok(e) if e.file_type().is_file() => {
+                // A link would let a rule file come from outside the
+                // project: it is listed so that reading it is refused with a
+                // located error, never skipped in silence. So is a YAML name
+                // that is not a regular file (a pipe, a device).
+                Ok(e) if !e.file_type().is_dir() => {
                     let p = e.path();
                     let is_yaml =
                         matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"));
-                    if let (true, Ok(rel)) = (is_yaml, p.strip_prefix(root)) {
+                    if let (true, Ok(rel)) =
+                        (is_yaml || e.file_type().is_symlink(), p.strip_prefix(root))
+                    {
                         files.push(rel.to_path_buf());
                     }
                 }

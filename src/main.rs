@@ -29,7 +29,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load and validate every rule and form file.
+    /// Load and validate every rule and form file, and every case under cases/.
     Check {
         /// List the case data paths form fields can bind to.
         #[arg(long)]
@@ -84,6 +84,9 @@ enum Command {
         /// No progress bar (it is also hidden when stderr is not a terminal).
         #[arg(long, short)]
         quiet: bool,
+        /// How many documents are rendered at once (default: one per core).
+        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
     },
 }
 
@@ -95,10 +98,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{e}");
+            let mut text = e.to_string();
             if !matches!(e, Error::Input(_)) {
-                eprintln!();
+                text.push('\n');
             }
+            warn(text);
             ExitCode::FAILURE
         }
     }
@@ -108,26 +112,23 @@ fn main() -> ExitCode {
 /// stdout; the exit code says whether there were errors.
 fn check_json(project: &Path) -> ExitCode {
     let (json, ok) = match Project::open(project) {
-        Ok(p) => (
-            qujat::diag::Diagnostics::new(p.rules.warnings.clone(), p.rules.sources.clone())
-                .to_json(),
-            true,
-        ),
+        Ok(p) => {
+            let cases = p.check_cases();
+            let mut items = p.rules.warnings.clone();
+            items.extend(cases.items.iter().cloned());
+            let mut sources = p.rules.sources.clone();
+            sources.extend(cases.sources.clone());
+            let all = qujat::diag::Diagnostics::new(items, sources);
+            (all.to_json(), !cases.has_errors())
+        }
         Err(d) => (d.to_json(), false),
     };
-    say(json);
+    // JSON escapes what a terminal could act on itself.
+    write_out(&format!("{json}\n"));
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-fn out_dir(project: &Path, out: &Path) -> PathBuf {
-    if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        project.join(out)
     }
 }
 
@@ -139,8 +140,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             project.rules.sources.clone(),
         );
         match cli.command {
-            Command::Check { .. } => eprint!("{}", w.render()),
-            _ => w.items.iter().for_each(|d| eprintln!("{d}")),
+            Command::Check { .. } => warn(w.render()),
+            _ => w.items.iter().for_each(|d| warn(format!("{d}\n"))),
         }
     }
     let today = chrono::Local::now().date_naive();
@@ -162,6 +163,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             // The template every form is drawn with must be there too.
             project.renderer()?;
+            // So must every sample case decide: `build` renders them.
+            let cases = project.check_cases();
+            if cases.has_errors() {
+                return Err(Error::Input(cases));
+            }
             let r = &project.rules;
             say(format!(
                 "ok: {} act(s), {} service(s) in {} version(s), {} amending act file(s), {} form(s), {} institution(s), {} convention(s)",
@@ -218,44 +224,40 @@ fn run(cli: Cli) -> Result<(), Error> {
             to,
             rev,
             report,
-        } => {
-            let report = out_dir(&cli.project, &report);
-            match (to, rev, dirs.as_slice()) {
-                (Some(to), None, []) => {
-                    let from = cli.as_of.unwrap_or(today);
-                    put(qujat::rules_diff::diff(&project.rules, from, to).render());
-                }
-                (None, None, [a, b]) => compare(a, b, &report, None)?,
-                (None, Some(rev), []) => {
-                    let date = cli.as_of.unwrap_or(today);
-                    let old =
-                        qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
-                    let then = Project::open(&old.project)?;
-                    let builds = std::env::temp_dir()
-                        .join(format!("qujat-diff-builds-{}", std::process::id()));
-                    let (a, b) = (builds.join(&rev), builds.join("working-tree"));
-                    let result = (|| {
-                        for (p, out) in [(&then, &a), (&project, &b)] {
-                            let r = p.build(out, date, &|_| {});
-                            if let Some((job, e)) = r.failed.into_iter().next() {
-                                eprintln!("failed: {job}:\n{e}");
-                                return Err(Error::Failed(1));
-                            }
-                        }
-                        let name = format!("revision {rev}");
-                        compare(&a, &b, &report, Some([&name, "working tree"]))
-                    })();
-                    let _ = std::fs::remove_dir_all(&builds);
-                    result?;
-                }
-                _ => {
-                    return Err(Error::Usage(
-                        "say what to compare: `--as-of D1 --to D2`, `DIR_A DIR_B` or `--rev REV`"
-                            .into(),
-                    ));
-                }
+        } => match (to, rev, dirs.as_slice()) {
+            (Some(to), None, []) => {
+                let from = cli.as_of.unwrap_or(today);
+                put(qujat::rules_diff::diff(&project.rules, from, to).render());
             }
-        }
+            (None, None, [a, b]) => compare(a, b, &report, None)?,
+            (None, Some(rev), []) => {
+                let date = cli.as_of.unwrap_or(today);
+                let old = qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
+                let then = Project::open(&old.project)?;
+                let builds = qujat::output::temp_dir("diff-builds")
+                    .map_err(|e| Error::Io(std::env::temp_dir(), e))?;
+                let (a, b) = (builds.join("revision"), builds.join("working-tree"));
+                let result = (|| {
+                    for (p, out) in [(&then, &a), (&project, &b)] {
+                        let r = p.build(out, date, cores(), &|_| {});
+                        if let Some((job, e)) = r.failed.into_iter().next() {
+                            warn(format!("failed: {job}:\n{e}\n"));
+                            return Err(Error::Failed(1));
+                        }
+                    }
+                    let name = format!("revision {rev}");
+                    compare(&a, &b, &report, Some([&name, "working tree"]))
+                })();
+                let _ = std::fs::remove_dir_all(&builds);
+                result?;
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "say what to compare: `--as-of D1 --to D2`, `DIR_A DIR_B` or `--rev REV`"
+                        .into(),
+                ));
+            }
+        },
         Command::Explain { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
             put(qujat::explain::explain(&d, &case));
@@ -263,7 +265,6 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Render { case, out, lang } => {
             let (lc, d) = project.decide(&case, cli.as_of)?;
             let docs = project.render_case(&lc, &d, lang)?;
-            let out = out_dir(&cli.project, &out);
             Project::write(&out, &docs.documents)?;
             for doc in &docs.documents {
                 say(format!("wrote {}", out.join(&doc.name).display()));
@@ -272,8 +273,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 say(format!("note: {n}"));
             }
         }
-        Command::Build { out, quiet } => {
-            let out = out_dir(&cli.project, &out);
+        Command::Build {
+            out,
+            quiet,
+            jobs: threads,
+        } => {
             let date = cli.as_of.unwrap_or(today);
             let jobs = project.build_jobs().len() as u64;
             let bar = if quiet {
@@ -284,7 +288,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 )
             };
-            let report = project.build(&out, date, &|job| {
+            let threads = threads.map_or_else(cores, usize::from);
+            let report = project.build(&out, date, threads, &|job| {
                 bar.set_message(job.to_string());
                 bar.inc(1);
             });
@@ -293,7 +298,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 say(format!("note: {}", n.replace('\n', "\n    ")));
             }
             for (job, e) in &report.failed {
-                eprintln!("failed: {job}:\n{e}");
+                warn(format!("failed: {job}:\n{e}\n"));
             }
             say(format!(
                 "built {} document(s) into {}: {} job(s), {} failed, {} note(s) on what was skipped, in {:.1}s",
@@ -333,16 +338,35 @@ fn say(line: impl AsRef<str>) {
     put(format!("{}\n", line.as_ref()));
 }
 
+/// Prints text for a person on stdout. Control characters that came from
+/// a file (an escape sequence, a bidirectional override) are shown escaped,
+/// never acted on by the terminal.
 fn put(text: impl AsRef<str>) {
+    write_out(&qujat::guard::escape_lines(text.as_ref()));
+}
+
+fn write_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out
-        .write_all(text.as_ref().as_bytes())
-        .and_then(|()| out.flush())
-    {
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write to stdout: {e}");
+        warn(format!("error: cannot write to stdout: {e}\n"));
         std::process::exit(1);
     }
+}
+
+/// Prints diagnostics and notes on stderr, escaped like [`put`]. A stderr
+/// that cannot be written (`2>/dev/full`, a closed pipe) loses the text but
+/// never panics: the exit code still says how the command ended.
+fn warn(text: impl AsRef<str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(qujat::guard::escape_lines(text.as_ref()).as_bytes())
+        .and_then(|()| err.flush());
+}
+
+/// One rendering thread per core.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }

@@ -5,7 +5,7 @@
 //! reference is reported at the line where it is written.
 
 use crate::calendar::CalendarFile;
-use crate::text::{Citation, Text};
+use crate::text::{Citation, Lang, Text};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -83,10 +83,35 @@ pub struct ServiceFile {
     pub rules: Parts,
 }
 
+/// What an act holds that the rules do not encode, and why: either parts of
+/// the schema whose text is not in the seeds (`parts`), or a paragraph of the
+/// act that is in the seeds but that no part holds (`cite` with `what`:
+/// definitions, duties of the ministry, a signature requirement). `qujat
+/// rules` lists both, so nothing is left out silently.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Missing {
+    #[serde(default)]
     pub parts: Vec<Spanned<Part>>,
+    #[serde(default)]
+    pub cite: Option<Citation>,
+    /// What the paragraph says, in a few words (ours).
+    #[serde(default)]
+    pub what: Option<String>,
+    /// Kept with its place, where a problem with the entry is reported.
+    pub why: Spanned<String>,
+    /// For a paragraph of an amending act that enters into force on its own
+    /// date (order 348's point 4), as a change's `in_force`.
+    #[serde(default)]
+    pub in_force: Option<EntryIntoForce>,
+}
+
+/// A paragraph of an act in force that the rules do not encode, as
+/// `resolve` collects them for a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unencoded {
+    pub cite: Citation,
+    pub what: String,
     pub why: String,
 }
 
@@ -99,6 +124,10 @@ pub struct AmendmentFile {
     pub act: Ref,
     pub service: Ref,
     pub changes: Vec<Spanned<Change>>,
+    /// Paragraphs of the amending act that no change encodes, each with
+    /// `cite`, `what` and `why`; listed from the act's entry into force.
+    #[serde(default)]
+    pub missing: Vec<Missing>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,10 +267,22 @@ impl Parts {
         v.extend(self.fee.as_ref().map(|t| &t.text));
         v.extend(self.legalization.as_ref().map(|t| &t.text));
         v.extend(self.intake_refusal.as_ref().map(|t| &t.text));
+        v.extend(
+            self.intake_refusal
+                .as_ref()
+                .and_then(|t| t.expired_mark.as_ref()),
+        );
         v.extend(self.channels.iter().flatten().map(|x| &x.name));
         v.extend(self.requests.iter().flatten().map(|x| &x.name));
         v.extend(self.schedules.iter().flatten().map(|x| &x.text));
         v.extend(self.documents.iter().flatten().map(|x| &x.name));
+        v.extend(
+            self.requirements
+                .iter()
+                .flatten()
+                .flat_map(|r| &r.documents)
+                .filter_map(|d| d.name.as_ref()),
+        );
         for g in self.grounds.iter().flatten() {
             v.push(&g.text);
             v.extend(&g.until);
@@ -411,6 +452,8 @@ pub struct Service {
     pub rules: Parts,
     /// Parts in force whose text is not in the seeds, with why.
     pub missing: std::collections::BTreeMap<Part, String>,
+    /// Paragraphs of the acts in force that no part holds, with why.
+    pub unencoded: Vec<Unencoded>,
     /// The file each part's text was taken from.
     pub origin: std::collections::BTreeMap<Part, (std::path::PathBuf, String)>,
 }
@@ -445,6 +488,9 @@ pub struct Channel {
 pub struct Request {
     pub id: Spanned<String>,
     pub name: Text,
+    /// Where the act says how (through which channels) the request is made.
+    #[serde(default)]
+    pub cite: Option<Citation>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -452,6 +498,11 @@ pub struct Request {
 pub struct Term {
     pub working_days: u32,
     pub application_day_counted: bool,
+    /// Set when the act does not say whether the day of application counts:
+    /// how `application_day_counted` was decided then, and on what basis.
+    /// Every due date computed from the term says so.
+    #[serde(default)]
+    pub counting_when_silent: Option<String>,
     pub text: Text,
     pub cite: Citation,
 }
@@ -508,6 +559,11 @@ pub struct RequiredDocument {
     pub document: Ref,
     #[serde(default)]
     pub when: Option<Spanned<Condition>>,
+    /// The list's own wording of the document, where it differs from the
+    /// document's name (order 146 spells the translation "ноториально-
+    /// заверенный" in the correction list only); kept, not corrected.
+    #[serde(default)]
+    pub name: Option<Text>,
 }
 
 /// Facts of a case that make a document required. A closed list: a new
@@ -568,6 +624,11 @@ pub struct IntakeRefusal {
     pub cite: Citation,
     #[serde(default)]
     pub form: Option<Ref>,
+    /// Words printed after the name of an expired document in the receipt's
+    /// list, where the act's form has one list for every document it
+    /// refuses (order 146, appendix 5).
+    #[serde(default)]
+    pub expired_mark: Option<Text>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -682,6 +743,13 @@ pub struct Convention {
     pub id: Spanned<String>,
     pub name: Text,
     pub source: String,
+    /// Whether `parties` is known to list every party. When it is not,
+    /// `decide` says so wherever the list decides a case, instead of
+    /// treating the states not listed as certainly not parties.
+    pub parties_complete: bool,
+    /// What is and is not known about the parties.
+    #[serde(default)]
+    pub parties_note: Option<String>,
     pub parties: Vec<Party>,
 }
 
@@ -704,6 +772,27 @@ impl Service {
         self.documents()
             .iter()
             .any(|d| d.identity && d.id.value == document)
+    }
+
+    /// A document's name as the list of `request` through `channel` words
+    /// it, else the document's own name, else its id.
+    pub fn document_name(&self, request: &str, channel: &str, id: &str, lang: Lang) -> String {
+        let in_list = self
+            .requirements()
+            .iter()
+            .filter(|r| r.request.value == request && r.channel.value == channel)
+            .flat_map(|r| &r.documents)
+            .find(|d| d.document.value == id)
+            .and_then(|d| d.name.as_ref());
+        in_list
+            .or_else(|| {
+                self.documents()
+                    .iter()
+                    .find(|d| d.id.value == id)
+                    .map(|d| &d.name)
+            })
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or_else(|| id.to_string())
     }
 
     pub fn channels(&self) -> &[Channel] {

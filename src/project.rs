@@ -5,8 +5,9 @@ use crate::case::{self, LoadedCase};
 use crate::compose::{Composer, Fill, Page};
 use crate::decide::{self, Decision, Outcome};
 use crate::diag::Diagnostics;
+use crate::guard::Links;
 use crate::model::{Form, Layout};
-use crate::render::{RenderError, Renderer};
+use crate::render::{RenderError, Rendered, Renderer};
 use crate::text::Lang;
 use crate::validate::{self, Rules};
 use crate::{load, output, resolve, view};
@@ -30,6 +31,8 @@ pub enum Error {
     Usage(String),
     /// Two builds could not be compared.
     Compare(crate::compare::CompareError),
+    /// A bug: qujat or Typst panicked on this input.
+    Internal(String),
 }
 
 impl fmt::Display for Error {
@@ -42,6 +45,10 @@ impl fmt::Display for Error {
             Error::Failed(n) => write!(f, "error: {n} job(s) of the build failed"),
             Error::Usage(m) => write!(f, "error: {m}"),
             Error::Compare(e) => write!(f, "error: {e}"),
+            Error::Internal(m) => write!(
+                f,
+                "error: internal error (a bug in qujat or Typst; please report it with the case): {m}"
+            ),
         }
     }
 }
@@ -75,6 +82,8 @@ pub struct PageJob {
     pub page: Page,
     /// The PDF's date: the day the document was issued.
     pub date: NaiveDate,
+    /// The form's file, where a letter the font lacks is looked for.
+    pub form_file: PathBuf,
 }
 
 /// The documents of one case, and outcomes for which the seeds give no form.
@@ -157,6 +166,54 @@ impl Project {
         Ok((lc, d))
     }
 
+    /// Renders one page, placing a letter the font lacks where it was
+    /// written: in the case when it comes from there, else in the form.
+    fn render_page(
+        &self,
+        page: &crate::compose::Page,
+        date: NaiveDate,
+        case: Option<&LoadedCase>,
+        form_file: &Path,
+    ) -> Result<Rendered, Error> {
+        let e = match self.renderer()?.render(page, date) {
+            Ok(r) => return Ok(r),
+            Err(e) => e,
+        };
+        let Some(&c) = e.missing_glyphs.first() else {
+            return Err(Error::Render(e));
+        };
+        let (file, sources) = match case {
+            Some(lc)
+                if lc
+                    .sources
+                    .text(&lc.path)
+                    .is_some_and(|t| has_value_with(t, c)) =>
+            {
+                (lc.path.as_path(), &lc.sources)
+            }
+            _ => (form_file, &self.rules.sources),
+        };
+        let place = sources
+            .text(file)
+            .and_then(|t| crate::guard::find_value(t, |v| v.contains(c)));
+        let Some((line, column)) = place else {
+            return Err(Error::Render(e));
+        };
+        let letters: String = e.missing_glyphs.iter().collect();
+        let d = crate::diag::Diagnostic::error(
+            file,
+            line,
+            column,
+            format!(
+                "{}: the documents' font has no letter {:?} (U+{:04X}), so it cannot be printed; the font covers Latin, Cyrillic and Kazakh letters (missing here: {letters:?})",
+                page.id,
+                c.to_string(),
+                c as u32
+            ),
+        );
+        Err(Error::Input(Diagnostics::new(vec![d], sources.clone())))
+    }
+
     fn form(&self, id: &str) -> Option<(&Form, PathBuf)> {
         let form = self.rules.forms.get(id)?;
         let file = self.rules.form_files.get(id).cloned().unwrap_or_default();
@@ -231,7 +288,7 @@ impl Project {
                 if let Some(f) = in_force.get(&form.service.value) {
                     page.meta.description.push_str(&resolve::provenance(f));
                 }
-                let r = self.renderer()?.render(&page, date)?;
+                let r = self.render_page(&page, date, None, &file)?;
                 let name = Path::new("blank")
                     .join(&form.service.value)
                     .join(Self::file_name(form, &langs));
@@ -260,7 +317,7 @@ impl Project {
         let (pages, notes) = self.case_pages(lc, d, only)?;
         let mut documents = vec![];
         for p in pages {
-            let r = self.renderer()?.render(&p.page, p.date)?;
+            let r = self.render_page(&p.page, p.date, Some(lc), &p.form_file)?;
             documents.push(Document {
                 name: p.name,
                 pdf: r.pdf,
@@ -336,24 +393,47 @@ impl Project {
                 let name = Path::new("cases")
                     .join(&lc.case.id.value)
                     .join(Self::file_name(form, &langs));
-                pages.push(PageJob { name, page, date });
+                pages.push(PageJob {
+                    name,
+                    page,
+                    date,
+                    form_file: file.clone(),
+                });
             }
         }
         Ok((pages, notes))
     }
 
-    /// The sample cases under `cases/`, sorted.
+    /// The sample cases under `cases/`, sorted. Links are listed too, so
+    /// that loading them is refused with an error rather than skipped.
     pub fn sample_cases(&self) -> Vec<PathBuf> {
         let mut cases: Vec<PathBuf> = walkdir::WalkDir::new(self.root.join("cases"))
             .sort_by_file_name()
             .into_iter()
             .flatten()
-            .filter(|e| e.file_type().is_file())
+            .filter(|e| !e.file_type().is_dir())
             .map(|e| e.into_path())
             .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
             .collect();
         cases.sort();
         cases
+    }
+
+    /// Loads and decides every sample case under `cases/` as `build` would,
+    /// and returns what is wrong with them: every problem of every case at
+    /// once, each at its case file's line.
+    pub fn check_cases(&self) -> Diagnostics {
+        let mut items = vec![];
+        let mut sources = crate::diag::Sources::default();
+        for path in self.sample_cases() {
+            let decided = case::load_case_with(&path, Links::Refuse)
+                .and_then(|lc| decide::decide(&self.rules, &lc, None).map(|_| ()));
+            if let Err(d) = decided {
+                items.extend(d.items);
+                sources.extend(d.sources);
+            }
+        }
+        Diagnostics::new(items, sources)
     }
 
     /// What `build` does, one job at a time: the blank forms in force on
@@ -380,7 +460,8 @@ impl Project {
                 })
             }
             Job::Case(path) => {
-                let (lc, d) = self.decide(path, None)?;
+                let lc = case::load_case_with(path, Links::Refuse)?;
+                let d = decide::decide(&self.rules, &lc, None)?;
                 let docs = self.render_case(&lc, &d, None)?;
                 Self::write(out, &docs.documents)?;
                 let notes = docs
@@ -396,29 +477,61 @@ impl Project {
         }
     }
 
-    /// Runs every job on all cores. A failing job does not stop the others:
-    /// the report lists it, and the documents of the jobs that succeeded are
-    /// written. `done` is called after each job (for a progress bar).
-    pub fn build(&self, out: &Path, date: NaiveDate, done: &(dyn Fn(&Job) + Sync)) -> BuildReport {
-        use rayon::prelude::*;
+    /// Runs every job on `threads` threads of its own. A failing job does
+    /// not stop the others: the report lists it, and the documents of the
+    /// jobs that succeeded are written. Cases that share an id all fail
+    /// before anything is rendered, each naming the others' files, since
+    /// they would write the same folder. `done` is called after each job
+    /// (for a progress bar).
+    pub fn build(
+        &self,
+        out: &Path,
+        date: NaiveDate,
+        threads: usize,
+        done: &(dyn Fn(&Job) + Sync),
+    ) -> BuildReport {
         let started = std::time::Instant::now();
-        let results: Vec<(Job, Result<JobDone, Error>)> = self
-            .build_jobs()
-            .into_par_iter()
-            .map(|job| {
-                let r = self.run_job(&job, date, out);
-                done(&job);
-                (job, r)
-            })
-            .collect();
+        let jobs = self.build_jobs();
+        let ids: Vec<Option<String>> = on_threads(&jobs, threads, |_, job| match job {
+            Job::Blanks => None,
+            Job::Case(p) => case::load_case_with(p, Links::Refuse)
+                .ok()
+                .map(|lc| lc.case.id.value.to_lowercase()),
+        })
+        .into_iter()
+        .map(|r| r.ok().flatten())
+        .collect();
+        let mut by_id: BTreeMap<&str, Vec<&Path>> = BTreeMap::new();
+        for (job, id) in jobs.iter().zip(&ids) {
+            if let (Job::Case(p), Some(id)) = (job, id) {
+                by_id.entry(id).or_default().push(p);
+            }
+        }
+        let results = on_threads(&jobs, threads, |i, job| {
+            let r = match (job, ids[i].as_deref()) {
+                (Job::Case(p), Some(id)) if by_id[id].len() > 1 => Err(Error::Usage(format!(
+                    "case id `{id}` of {} is also the id of {}: ids name the output folder, so each must be unique (letter case aside)",
+                    p.display(),
+                    by_id[id]
+                        .iter()
+                        .filter(|o| **o != p.as_path())
+                        .map(|o| o.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+                _ => self.run_job(job, date, out),
+            };
+            done(job);
+            r
+        });
         let mut report = BuildReport {
             written: 0,
             notes: vec![],
             failed: vec![],
             elapsed: std::time::Duration::ZERO,
         };
-        for (job, r) in results {
-            match r {
+        for (job, r) in jobs.into_iter().zip(results) {
+            match r.unwrap_or_else(|panic| Err(Error::Internal(panic))) {
                 Ok(done) => {
                     report.written += done.written;
                     report.notes.extend(done.notes);
@@ -430,13 +543,76 @@ impl Project {
         report
     }
 
+    /// Writes documents under `out`, never outside it (see [`output`]).
     pub fn write(out: &Path, docs: &[Document]) -> Result<(), Error> {
         for d in docs {
-            let path = out.join(&d.name);
-            output::write_atomic(&path, &d.pdf).map_err(|e| Error::Io(path.clone(), e))?;
+            output::write_within(out, &d.name, &d.pdf)
+                .map_err(|e| Error::Io(out.join(&d.name), e))?;
         }
         Ok(())
     }
+}
+
+/// Runs `f` over `items` on `threads` plain threads and returns the results
+/// in order; a job that panics gives `Err` with the panic's message instead
+/// of taking the batch down. Not rayon: Typst waits inside rayon while it
+/// compiles and exports, and a rayon worker that waits runs other queued
+/// tasks on top of its own stack — with build jobs on the same pool, one
+/// document's job ran inside another's compile, eleven deep, until the stack
+/// overflowed. On threads of their own, jobs never nest; Typst still uses
+/// rayon inside each.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<Result<R, String>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<R, String>>>> =
+        Mutex::new((0..items.len()).map(|_| None).collect());
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, item))).map_err(
+                |p| {
+                    p.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "a panic without a message".into())
+                },
+            );
+            if let Ok(mut all) = results.lock() {
+                all[i] = Some(r);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut started = 0;
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            // The main thread's stack size: a Typst compile of a long form
+            // needs more than a spawned thread's 2 MiB default.
+            let spawned = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, work);
+            started += usize::from(spawned.is_ok());
+        }
+        if started == 0 {
+            work();
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("the job did not run".into())))
+        .collect()
+}
+
+/// Whether a YAML text has a value holding `c` (written as is or escaped).
+fn has_value_with(text: &str, c: char) -> bool {
+    crate::guard::find_value(text, |v| v.contains(c)).is_some()
 }
 
 /// Every text side that is our own translation, one line each:

@@ -41,6 +41,9 @@ pub struct RenderError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// The letters the font lacks, when that is the error: the project
+    /// looks them up in the case, whose line is the place to fix.
+    pub missing_glyphs: Vec<char>,
 }
 
 impl std::fmt::Display for RenderError {
@@ -64,6 +67,7 @@ fn plain(message: impl Into<String>) -> RenderError {
         line: 1,
         column: 1,
         message: message.into(),
+        missing_glyphs: vec![],
     }
 }
 
@@ -108,8 +112,17 @@ impl Renderer {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| plain(format!("cannot read {}: {e}", path.display())))?;
+            // Only regular files, never through a link: a template could
+            // otherwise `#read` any file of the machine into every PDF.
+            let text = crate::guard::read_text(&path, &path, crate::guard::Links::Refuse).map_err(
+                |d| RenderError {
+                    file: d.file,
+                    line: d.line as usize,
+                    column: d.column as usize,
+                    message: d.message,
+                    missing_glyphs: vec![],
+                },
+            )?;
             let id = file_id(&format!("/{name}"))?;
             sources.insert(id, Source::new(id, text));
         }
@@ -153,8 +166,12 @@ impl Renderer {
         let doc = warned
             .output
             .map_err(|errs| self.first_error(&world, &errs))?;
-        check_glyphs(&doc)
-            .map_err(|e| plain(format!("document {}: {}", input.ident, e.message)))?;
+        let ident = &input.ident;
+        check_glyphs(&doc).map_err(|e| RenderError {
+            message: format!("document {ident}: {}", e.message),
+            ..e
+        })?;
+        check_paper(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
         let date = input.date;
         let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .ok_or_else(|| plain(format!("date {date} out of range")))?;
@@ -168,6 +185,20 @@ impl Renderer {
         // batch grows by about 0.8 MB per document.
         comemo::evict(10);
         Ok(pdf)
+    }
+
+    /// The laid-out pages of a page's document, before PDF export and
+    /// without the checks: for tests that look at where things landed.
+    pub fn layout(&self, page: &Page) -> Result<PagedDocument, RenderError> {
+        let input = prepare(page, NaiveDate::default())?;
+        let world = DocWorld {
+            r: self,
+            data: (file_id(&format!("/{DATA}"))?, input.data),
+            qr: (file_id(&format!("/{QR}"))?, input.qr),
+        };
+        typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|errs| self.first_error(&world, &errs))
     }
 
     fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
@@ -417,15 +448,14 @@ fn qr_penalty(dark: &[bool], n: usize) -> usize {
 /// for a letter the font lacks. The template turns fallback off; this finds
 /// what is left so a missing Kazakh letter fails the document.
 fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
-    fn walk(frame: &Frame, missing: &mut Vec<String>) {
+    fn walk(frame: &Frame, missing: &mut Vec<char>) {
         for (_, item) in frame.items() {
             match item {
                 FrameItem::Group(g) => walk(&g.frame, missing),
                 FrameItem::Text(t) => {
                     for g in t.glyphs.iter().filter(|g| g.id == 0) {
                         let r = g.range.start as usize..g.range.end as usize;
-                        let s = t.text.get(r).unwrap_or("?");
-                        missing.push(format!("{s:?} (font {})", t.font.font().info().family));
+                        missing.extend(t.text.get(r).unwrap_or("\u{fffd}").chars());
                     }
                 }
                 _ => {}
@@ -436,15 +466,37 @@ fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
     for page in doc.pages() {
         walk(&page.frame, &mut missing);
     }
-    missing.dedup();
+    let mut seen = std::collections::HashSet::new();
+    missing.retain(|c| seen.insert(*c));
     if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(plain(format!(
-            "the font has no glyph for: {}",
-            missing.join(", ")
-        )))
+        return Ok(());
     }
+    let names: Vec<String> = missing
+        .iter()
+        .map(|c| format!("{:?} (U+{:04X})", c.to_string(), *c as u32))
+        .collect();
+    Err(RenderError {
+        missing_glyphs: missing,
+        ..plain(format!("the font has no glyph for: {}", names.join(", ")))
+    })
+}
+
+/// A value too long for its place must wrap, never run over its neighbours
+/// or off the sheet; see [`crate::layout_check`].
+fn check_paper(doc: &PagedDocument) -> Result<(), RenderError> {
+    let problems = crate::layout_check::problems(doc).map_err(plain)?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = problems.iter().take(8).map(|p| format!("  {p}")).collect();
+    let more = match problems.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!("\n  … and {n} more"),
+    };
+    Err(plain(format!(
+        "text does not fit its place on the paper:\n{}{more}",
+        shown.join("\n")
+    )))
 }
 
 #[cfg(test)]

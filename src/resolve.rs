@@ -12,7 +12,9 @@
 //! and the result carries a caveat naming the missing date — the gap is shown
 //! in every output, never filled with a guessed date.
 
-use crate::model::{Act, AmendmentFile, Change, EntryIntoForce, Part, Parts, Service, ServiceFile};
+use crate::model::{
+    Act, AmendmentFile, Change, EntryIntoForce, Part, Parts, Service, ServiceFile, Unencoded,
+};
 use crate::text::Citation;
 use crate::validate::Rules;
 use chrono::{Days, NaiveDate};
@@ -56,6 +58,10 @@ pub struct InForce {
     pub changes: Vec<AppliedChange>,
     /// Changes already adopted that are not in force on the date.
     pub pending: Vec<AppliedChange>,
+    /// What else is not established about applying these rules, beyond the
+    /// acts' own caveats: `decide` adds the holiday calendar's for the years
+    /// its terms cross.
+    pub caveats: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,6 +386,27 @@ pub fn service_as_of(
             a.caveat = Some(caveats.join("; "));
         }
     }
+    // Paragraphs of the amending acts that no change encodes, from the day
+    // they enter into force.
+    for (_, a) in rules.amendments.iter().filter(|(_, a)| {
+        a.service.value == service
+            && rules
+                .acts
+                .get(&a.act.value)
+                .and_then(|act| act.amends.as_ref())
+                .is_some_and(|r| r.value == base.act.value)
+    }) {
+        let Some(act) = rules.acts.get(&a.act.value) else {
+            continue;
+        };
+        for m in &a.missing {
+            let in_force = act.date.is_some_and(|d| d <= date)
+                && entry_of(act, m.in_force.as_ref()).is_some_and(|e| e.day() <= date);
+            if in_force {
+                state.unencoded.extend(Unencoded::from_missing(m));
+            }
+        }
+    }
     let service = state.finish(service, date, &base.act.value)?;
     Ok(InForce {
         service,
@@ -387,6 +414,7 @@ pub fn service_as_of(
         acts,
         changes,
         pending,
+        caveats: vec![],
     })
 }
 
@@ -454,6 +482,19 @@ pub struct Consolidation {
     /// Where each part's text was written: file and key path of the part's
     /// parent (`rules`, `changes[3].replace`).
     pub origin: BTreeMap<Part, (PathBuf, String)>,
+    /// Paragraphs of the acts applied that no part holds.
+    pub unencoded: Vec<Unencoded>,
+}
+
+impl Unencoded {
+    /// The paragraph a `missing:` entry names, if it names one.
+    pub fn from_missing(m: &crate::model::Missing) -> Option<Unencoded> {
+        Some(Unencoded {
+            cite: m.cite.clone()?,
+            what: m.what.clone().unwrap_or_default(),
+            why: m.why.value.clone(),
+        })
+    }
 }
 
 impl Consolidation {
@@ -461,7 +502,7 @@ impl Consolidation {
         let mut missing = BTreeMap::new();
         for m in &base.missing {
             for p in &m.parts {
-                missing.insert(p.value, m.why.clone());
+                missing.insert(p.value, m.why.value.clone());
             }
         }
         let origin = base
@@ -474,6 +515,11 @@ impl Consolidation {
             rules: base.rules.clone(),
             missing,
             origin,
+            unencoded: base
+                .missing
+                .iter()
+                .filter_map(Unencoded::from_missing)
+                .collect(),
         }
     }
 
@@ -581,6 +627,7 @@ impl Consolidation {
             cite,
             rules: self.rules,
             missing: self.missing,
+            unencoded: self.unencoded,
             origin: self.origin,
         })
     }
@@ -634,6 +681,12 @@ pub fn applied(f: &InForce) -> String {
             let _ = writeln!(out, "  - {}", line(c));
         }
     }
+    if !f.caveats.is_empty() {
+        out.push_str("caveats:\n");
+        for c in &f.caveats {
+            let _ = writeln!(out, "  - {c}");
+        }
+    }
     if !f.service.missing.is_empty() {
         out.push_str("not encoded (text not in the seeds):\n");
         let mut by_why: Vec<(&str, Vec<&str>)> = vec![];
@@ -645,6 +698,12 @@ pub fn applied(f: &InForce) -> String {
         }
         for (why, ps) in by_why {
             let _ = writeln!(out, "  - {}: {why}", ps.join(", "));
+        }
+    }
+    if !f.service.unencoded.is_empty() {
+        out.push_str("not encoded (in the seeds, held by no part):\n");
+        for u in &f.service.unencoded {
+            let _ = writeln!(out, "  - [{}] {}: {}", u.cite, u.what, u.why);
         }
     }
     out
@@ -687,6 +746,22 @@ pub fn describe(f: &InForce) -> String {
             },
             t.cite
         );
+        if let Some(why) = &t.counting_when_silent {
+            let _ = writeln!(
+                out,
+                "    the act does not say whether the day of application counts: {why}"
+            );
+        }
+    }
+    for (what, c) in [
+        ("basis", &r.basis),
+        ("provider", &r.provider),
+        ("service form", &r.service_form),
+        ("result", &r.result),
+    ] {
+        if let Some(c) = c {
+            let _ = writeln!(out, "  {what}: {} [{}]", c.text.get(Lang::Ru), c.cite);
+        }
     }
     for (what, n) in [
         ("max wait", &r.max_wait_minutes),
@@ -736,6 +811,23 @@ pub fn describe(f: &InForce) -> String {
     );
     list(
         &mut out,
+        "schedules",
+        r.schedules.iter().flatten().map(|x| x.id.clone()).collect(),
+    );
+    list(
+        &mut out,
+        "appeals",
+        r.appeals
+            .iter()
+            .flatten()
+            .map(|x| match x.working_days {
+                Some(n) => format!("{} ({n} working days)", x.id),
+                None => x.id.clone(),
+            })
+            .collect(),
+    );
+    list(
+        &mut out,
         "steps",
         s.steps()
             .iter()
@@ -780,7 +872,8 @@ pub fn describe(f: &InForce) -> String {
     out
 }
 
-/// One line for a document's metadata: the rules it was made under.
+/// One line for a document's metadata: the rules it was made under, and
+/// every caveat on them.
 pub fn provenance(f: &InForce) -> String {
     let acts: Vec<&str> = f.acts.iter().map(|a| a.id.as_str()).collect();
     let changes: Vec<String> = f.changes.iter().map(|c| c.cite.to_string()).collect();
@@ -792,6 +885,10 @@ pub fn provenance(f: &InForce) -> String {
     );
     if !changes.is_empty() {
         s.push_str(&format!("; amendments applied: {}", changes.join("; ")));
+    }
+    let acts = f.acts.iter().filter_map(|a| a.caveat.as_deref());
+    for c in acts.chain(f.caveats.iter().map(String::as_str)) {
+        s.push_str(&format!("; caveat: {c}"));
     }
     s
 }

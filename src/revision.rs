@@ -42,13 +42,8 @@ pub fn checkout(project: &Path, rev: &str) -> Result<Checkout, String> {
         .map_err(|e| format!("`{rev}` is not a revision of this repository ({e})"))?;
     // Where the project sits inside the repository ("" at its root).
     let prefix = git(&["rev-parse", "--show-prefix"])?;
-    let temp = std::env::temp_dir().join(format!(
-        "qujat-rev-{}-{}",
-        &commit[..commit.len().min(12)],
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&temp);
-    std::fs::create_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+    let temp = crate::output::temp_dir(&format!("rev-{}", &commit[..commit.len().min(12)]))
+        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
     let checkout = Checkout {
         project: temp.join(&prefix),
         temp,

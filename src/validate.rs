@@ -97,6 +97,14 @@ impl Checker {
         );
     }
 
+    /// An id that names a folder or file of the output must be one path
+    /// component in the documented pattern.
+    fn path_id(&mut self, file: &Path, id: &Ref, path: &str) {
+        if let Some(msg) = crate::guard::id_problem(&id.value, false) {
+            self.at(file, id, msg, path.into());
+        }
+    }
+
     fn unique<'a>(
         &mut self,
         file: &Path,
@@ -188,7 +196,7 @@ pub fn validate(
         ));
     }
     let translations = check_texts(&mut c, &raw);
-    let mut form_files = BTreeMap::new();
+    let mut form_files: BTreeMap<String, PathBuf> = BTreeMap::new();
 
     let mut acts = BTreeMap::new();
     for (file, f) in &raw.acts {
@@ -254,12 +262,21 @@ pub fn validate(
     let convention_ids: BTreeSet<&str> = conventions.keys().map(String::as_str).collect();
 
     let mut forms = BTreeMap::new();
-    c.unique(
-        Path::new("forms"),
-        "form",
-        raw.forms.iter().map(|(_, f)| (&f.id, "id".to_string())),
-    );
     for (file, f) in &raw.forms {
+        c.path_id(file, &f.id, "id");
+        if let Some(first) = form_files.get(&f.id.value) {
+            c.at(
+                file,
+                &f.id,
+                format!(
+                    "form `{}` is defined twice: also in {}",
+                    f.id.value,
+                    first.display()
+                ),
+                "id".into(),
+            );
+            continue;
+        }
         form_files.insert(f.id.value.clone(), file.clone());
         forms.insert(f.id.value.clone(), f.clone());
     }
@@ -267,16 +284,10 @@ pub fn validate(
 
     let mut services: BTreeMap<String, Vec<(PathBuf, ServiceFile)>> = BTreeMap::new();
     for (file, s) in &raw.services {
+        c.path_id(file, &s.service, "service");
         c.known(file, &s.act, "act", &act_ids, "act".into());
         for (i, m) in s.missing.iter().enumerate() {
-            if m.why.trim().is_empty() {
-                c.at(
-                    file,
-                    &s.act,
-                    "say `why` the parts are missing".into(),
-                    format!("missing[{i}].why"),
-                );
-            }
+            check_missing(&mut c, file, i, m, true);
         }
         let versions = services.entry(s.service.value.clone()).or_default();
         if let Some((other, _)) = versions.iter().find(|(_, v)| v.act.value == s.act.value) {
@@ -296,6 +307,9 @@ pub fn validate(
     }
     for (file, a) in &raw.amendments {
         c.known(file, &a.act, "act", &act_ids, "act".into());
+        for (i, m) in a.missing.iter().enumerate() {
+            check_missing(&mut c, file, i, m, false);
+        }
         let base_acts: Vec<&str> = services
             .get(&a.service.value)
             .map(|v| v.iter().map(|(_, s)| s.act.value.as_str()).collect())
@@ -366,11 +380,10 @@ pub fn validate(
     }
 
     let calendar = match raw.calendars.as_slice() {
-        [(file, cal)] => match Calendar::new(cal.clone()) {
+        [(file, cal)] => match Calendar::new(file, cal) {
             Ok(cal) => Some(cal),
-            Err(e) => {
-                c.errors
-                    .push(Diagnostic::error(file, 1, 1, format!("calendar: {e}")));
+            Err(errors) => {
+                c.errors.extend(errors);
                 None
             }
         },
@@ -548,6 +561,41 @@ fn check_texts(c: &mut Checker, raw: &RawProject) -> Vec<Translation> {
         }
     }
     out
+}
+
+/// A `missing:` entry names either parts of the schema (a base file only:
+/// an amending act's parts are what it replaces) or one paragraph of an act
+/// with what it says; and always why it is not encoded.
+fn check_missing(
+    c: &mut Checker,
+    file: &Path,
+    i: usize,
+    m: &crate::model::Missing,
+    parts_allowed: bool,
+) {
+    let problem = match (m.parts.is_empty(), &m.cite, &m.what) {
+        _ if m.why.value.trim().is_empty() => Some(("why", "say `why` the parts are missing")),
+        (false, _, _) if !parts_allowed => Some((
+            "parts",
+            "an amending act lists what it does not encode by `cite` and `what`, not by `parts`",
+        )),
+        (false, Some(_), _) | (false, _, Some(_)) => Some((
+            "cite",
+            "a `missing:` entry names `parts` or one paragraph (`cite` with `what`), not both",
+        )),
+        (true, None, _) => Some((
+            "cite",
+            "a `missing:` entry needs `parts`, or `cite` and `what` for a paragraph no part holds",
+        )),
+        (true, Some(_), None) => Some(("what", "say `what` the paragraph says")),
+        (true, Some(_), Some(w)) if w.trim().is_empty() => {
+            Some(("what", "say `what` the paragraph says"))
+        }
+        _ => None,
+    };
+    if let Some((key, message)) = problem {
+        c.at(file, &m.why, message.into(), format!("missing[{i}].{key}"));
+    }
 }
 
 fn mixes_scripts(word: &str) -> bool {

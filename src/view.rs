@@ -407,8 +407,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         .join(" ");
     let doc_name = |id: &String| {
         service
-            .and_then(|s| s.documents().iter().find(|k| &k.id.value == id))
-            .map(|k| k.name.get(lang).to_string())
+            .map(|s| s.document_name(&c.request.value, &c.channel.value, id, lang))
             .unwrap_or_else(|| id.clone())
     };
     let mut v = View {
@@ -498,11 +497,18 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             expired,
             not_legalized,
         } => {
+            // The receipt has one list; an expired document is in it (the
+            // package lacks a valid one) with the act's words for why.
+            let mark = service
+                .and_then(|s| s.rules.intake_refusal.as_ref())
+                .and_then(|r| r.expired_mark.as_ref())
+                .map(|m| format!(" ({})", m.get(lang)))
+                .unwrap_or_default();
             v.intake.missing = missing
                 .iter()
-                .chain(expired)
-                .chain(not_legalized)
                 .map(doc_name)
+                .chain(expired.iter().map(|id| format!("{}{mark}", doc_name(id))))
+                .chain(not_legalized.iter().map(doc_name))
                 .collect();
         }
         Outcome::Accepted { .. } => {}

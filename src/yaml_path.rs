@@ -79,6 +79,17 @@ impl KeyPaths {
     }
 }
 
+impl KeyPaths {
+    /// Where the value at `path` starts (1-based line and column): the
+    /// reverse of [`KeyPaths::at`], for errors found after parsing.
+    pub fn position(&self, path: &str) -> Option<(u32, u32)> {
+        self.nodes
+            .iter()
+            .rfind(|(_, _, p)| p == path)
+            .map(|(l, c, _)| (*l as u32, *c as u32))
+    }
+}
+
 fn join_key(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()
@@ -113,6 +124,9 @@ rules:
         assert_eq!(k.at(5, 31), Some("rules.grounds[0].text.ru"));
         assert_eq!(k.at(6, 11), Some("rules.grounds[1].id"));
         assert_eq!(k.at(9, 9), Some("rules.grounds[1].text.ru"));
+        assert_eq!(k.position("rules.grounds[1].text.ru"), Some((9, 13)));
+        assert_eq!(k.position("rules.grounds[0].text"), Some((5, 13)));
+        assert_eq!(k.position("rules.grounds[2]"), None);
     }
 
     #[test]

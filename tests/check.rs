@@ -7,10 +7,7 @@ use common::{Scratch, project};
 use qujat::project::Project;
 
 fn errors(s: &Scratch) -> Vec<String> {
-    match Project::open(&s.dir) {
-        Ok(_) => panic!("broken rules were accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect(),
-    }
+    common::open_errors(&s.dir)
 }
 
 fn assert_error(errs: &[String], expected: &str) {
@@ -487,4 +484,36 @@ fn empty_text_is_an_error_at_its_line() {
         "      kk: \" \"",
     );
     assert_error(&errors(&s), "the Kazakh text is empty");
+}
+
+/// A `missing:` entry names parts or one paragraph with what it says, and
+/// why; an amending act lists only paragraphs.
+#[test]
+fn a_missing_entry_says_what_is_missing_and_why() {
+    let s = Scratch::new("missing-what");
+    let f = "rules/services/iin-pilot-2024.yaml";
+    s.edit(f, "    what: \"control of the order's execution\"\n", "");
+    let a = "rules/amendments/mvd-146-2023.yaml";
+    s.edit(
+        a,
+        "  - cite: { act: mvd-146-2023, point: \"3 of the order\" }\n",
+        "  - parts: [grounds]\n",
+    );
+    let errs = errors(&s);
+    // Both reported at the entry's `why`, `lines` below the line of `needle`.
+    let at_why = |file: &str, needle: &str, lines: usize| {
+        let loc = s.locate(file, needle, 0);
+        let line: usize = loc.split(':').nth(1).unwrap().parse().unwrap();
+        format!("{file}:{}:10", line + lines)
+    };
+    assert_exact(
+        &errs,
+        &at_why(f, "  - cite: { act: pilot-2024, point: \"6\" }", 1),
+        "say `what` the paragraph says (at missing[4].what)",
+    );
+    assert_exact(
+        &errs,
+        &at_why(a, "  - parts: [grounds]", 2),
+        "an amending act lists what it does not encode by `cite` and `what`, not by `parts` (at missing[7].parts)",
+    );
 }

@@ -114,20 +114,27 @@ fn decide_text(name: &str, yaml: &str) -> Result<qujat::decide::Decision, Error>
     p.decide(&case, None).map(|(_, d)| d)
 }
 
+/// The pilot case with a passport written in neither Latin nor Cyrillic
+/// letters, so the notarized translation is required, made abroad by an
+/// authority of `state`.
+fn with_foreign_translation(state: &str, more: &str) -> String {
+    let base = PILOT_BASE.replace("scripts: [cyrillic, latin]", "scripts: [other]");
+    format!(
+        "{base}  - document: notarized-translation\n    foreign_authority: true\n    issuing_state: {state}\n{more}"
+    )
+}
+
 #[test]
 fn foreign_document_needs_apostille_unless_a_convention_exempts_it() {
-    let extra =
-        "  - document: notarized-translation\n    foreign_authority: true\n    issuing_state: ";
-    let with = |state: &str, more: &str| format!("{PILOT_BASE}{extra}{state}\n{more}");
     // Russia: party to the Minsk convention on that date, so no apostille needed.
-    let d = decide_text("conv-rus", &with("RUS", "")).unwrap();
+    let d = decide_text("conv-rus", &with_foreign_translation("RUS", "")).unwrap();
     assert!(
         matches!(d.outcome, Outcome::Accepted { .. }),
         "{:?}",
         d.outcome
     );
     // France: no convention, no apostille: acceptance refused.
-    let d = decide_text("conv-fra", &with("FRA", "")).unwrap();
+    let d = decide_text("conv-fra", &with_foreign_translation("FRA", "")).unwrap();
     assert_eq!(
         d.outcome,
         Outcome::RefusedAtIntake {
@@ -137,12 +144,202 @@ fn foreign_document_needs_apostille_unless_a_convention_exempts_it() {
         }
     );
     // France with an apostille: accepted.
-    let d = decide_text("conv-fra-ap", &with("FRA", "    legalization: apostille\n")).unwrap();
+    let d = decide_text(
+        "conv-fra-ap",
+        &with_foreign_translation("FRA", "    legalization: apostille\n"),
+    )
+    .unwrap();
     assert!(
         matches!(d.outcome, Outcome::Accepted { .. }),
         "{:?}",
         d.outcome
     );
+}
+
+/// Point 7 of the Algorithm refuses an incomplete package or expired
+/// documents; a document not legalized is refused by point 6 ("принимаются
+/// только после прохождения процедуры специального удостоверения").
+#[test]
+fn a_refusal_for_a_missing_legalization_cites_point_6_not_point_7() {
+    let d = decide_text("leg-cite", &with_foreign_translation("FRA", "")).unwrap();
+    let refusals: Vec<String> = d
+        .reasons
+        .iter()
+        .filter(|r| r.applied && r.text.starts_with("acceptance refused:"))
+        .map(|r| format!("{} [{}]", r.text, r.cite))
+        .collect();
+    assert_eq!(
+        refusals,
+        [
+            "acceptance refused: not legalized or apostilled: notarized-translation (соответствующий перевод документа, удостоверенный нотариально); [pilot-2024, appendix 2, point 6]"
+        ]
+    );
+    assert!(
+        !d.reasons
+            .iter()
+            .any(|r| r.applied && r.cite.point.as_deref() == Some("7")),
+        "point 7 applied: {:#?}",
+        d.reasons
+    );
+}
+
+/// The same decision must not call the translation "not required" and then
+/// refuse it for lacking a legalization.
+#[test]
+fn a_document_that_is_not_required_is_not_refused_for_lacking_legalization() {
+    let extra = "  - document: notarized-translation\n    foreign_authority: true\n    issuing_state: FRA\n";
+    let d = decide_text("leg-not-required", &format!("{PILOT_BASE}{extra}")).unwrap();
+    assert!(
+        matches!(d.outcome, Outcome::Accepted { .. }),
+        "{:?}",
+        d.outcome
+    );
+    let about: Vec<(&str, bool)> = d
+        .reasons
+        .iter()
+        .filter(|r| r.text.contains("`notarized-translation`"))
+        .map(|r| (r.text.as_str(), r.applied))
+        .collect();
+    assert_eq!(
+        about,
+        [
+            (
+                "`notarized-translation` (соответствующий перевод документа, удостоверенный нотариально) is not required: its condition does not hold",
+                false
+            ),
+            (
+                "`notarized-translation` is not required for this application, so whether it is legalized does not decide its acceptance",
+                false
+            ),
+        ]
+    );
+}
+
+/// The conventions' party lists are not complete in the data: a refusal for
+/// a missing apostille says so instead of treating "not recorded" as "not a
+/// party".
+#[test]
+fn a_legalization_refusal_says_which_party_lists_are_not_complete() {
+    let d = decide_text("leg-caveat", &with_foreign_translation("FRA", "")).unwrap();
+    let r = d
+        .reasons
+        .iter()
+        .find(|r| {
+            r.text
+                .starts_with("`notarized-translation` needs legalization")
+        })
+        .expect("the legalization rule is shown");
+    assert_eq!(r.cite.to_string(), "pilot-2024, appendix 2, point 6");
+    assert!(
+        r.text
+            .contains("no convention recorded in rules/conventions.yaml exempts FRA"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains("the parties of `chisinau-2002` are not all recorded in rules/conventions.yaml (Only Kazakhstan is recorded"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains("the parties of `minsk-1993` are not all recorded"),
+        "{}",
+        r.text
+    );
+    let report = qujat::decide::report(&d);
+    assert!(report.contains("check before refusing"), "{report}");
+}
+
+/// Order 146 opens correction only at the State Corporation (point 3 of the
+/// Rules; appendix 3 gives its package only there).
+#[test]
+fn correction_through_the_portal_is_an_error_citing_point_3_and_appendix_3() {
+    let case = std::fs::read_to_string(root().join("cases/correction-accepted.yaml")).unwrap();
+    let yaml = case.replace("channel: state-corporation", "channel: portal");
+    let yaml = yaml.replace("  - document: correction-application\n", "");
+    let Err(Error::Input(d)) = decide_text("portal-correction", &yaml) else {
+        panic!("a correction through the portal was decided")
+    };
+    let line = yaml.lines().position(|l| l == "channel: portal").unwrap() + 1;
+    let msg = d.items[0].to_string();
+    assert!(
+        msg.ends_with(&format!(
+            "cases/t.yaml:{line}:10: request `correction` cannot be made through channel `portal`: the rules in force on 2026-03-20 open it only through `state-corporation` [mvd-146-2023, point 3; mvd-146-2023, appendix 3, item 8, sub 2)] (at channel)"
+        )),
+        "{msg}"
+    );
+    // Formation is open on both channels.
+    let formation = yaml.replace("request: correction", "request: formation");
+    assert!(decide_text("portal-formation", &formation).is_ok());
+}
+
+/// Appendix 5 has one list ("Наименование отсутствующих документов"); the
+/// package lacks a *valid* passport when the one presented has expired, so
+/// it is listed, marked with the appendix's own words.
+#[test]
+fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
+    let (lc, d) = project()
+        .decide(&root().join("cases/receipt-incomplete.yaml"), None)
+        .unwrap();
+    let cites: Vec<String> = d
+        .reasons
+        .iter()
+        .filter(|r| r.applied && r.text.starts_with("acceptance refused:"))
+        .map(|r| r.cite.to_string())
+        .collect();
+    assert_eq!(cites, ["mvd-146-2023, appendix 5"]);
+    let rules = &project().rules;
+    let ru = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Ru);
+    assert_eq!(
+        ru.intake.missing,
+        [
+            "нотариально удостоверенная доверенность, в случае обращения представителя услугополучателя",
+            "документ удостоверяющий личность (действительный заграничный паспорт, если иной порядок не установлен соглашением Республики Казахстан с соответствующей стороной или Правительством Республики Казахстан) (с истекшим сроком действия)",
+        ]
+    );
+    let kk = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Kk);
+    assert!(
+        kk.intake.missing[1].ends_with(" (қолданылу мерзімі өткен)"),
+        "{:?}",
+        kk.intake.missing
+    );
+}
+
+/// Order 146 does not say whether the day of application counts; the
+/// decision says so, and on what basis it counts the term.
+#[test]
+fn the_term_of_order_146_says_the_act_is_silent_on_the_day_of_application() {
+    let (_, d) = project()
+        .decide(&root().join("cases/correction-accepted.yaml"), None)
+        .unwrap();
+    let term = d
+        .reasons
+        .iter()
+        .find(|r| r.text.starts_with("term 1 working day(s)"))
+        .unwrap();
+    assert_eq!(term.cite.to_string(), "mvd-146-2023, appendix 3, item 3");
+    assert!(
+        term.text.contains("the day of application not counted (the act does not say whether it counts: not stated in order No. 146 (appendix 3, item 3); counted from the next day"),
+        "{}",
+        term.text
+    );
+    assert!(term.text.contains("article 187"), "{}", term.text);
+    // The pilot's Algorithm says it (point 5): no such note.
+    let (_, d) = project()
+        .decide(&root().join("cases/pilot-certificate.yaml"), None)
+        .unwrap();
+    let term = d
+        .reasons
+        .iter()
+        .find(|r| r.text.starts_with("term 1 working day(s)"))
+        .unwrap();
+    assert_eq!(
+        term.text,
+        "term 1 working day(s), the day of application not counted: due 2024-06-04"
+    );
+    assert_eq!(term.cite.to_string(), "pilot-2024, appendix 2, point 5");
 }
 
 #[test]
@@ -280,4 +477,36 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
         "acts applied:\n  - mvd-258-2020 No. 258 of 2020-03-27\n",
     );
     assert_block(&t, "amendments applied:\n  - [mvd-146-2023] title, cite");
+}
+
+/// The correction list of order 146 (appendix 3, item 8, sub 2)) spells the
+/// translation "ноториально-заверенный": the receipt of a correction keeps
+/// the list's own spelling, as item 82 of the institutions is kept.
+#[test]
+fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
+    let case = std::fs::read_to_string(root().join("cases/correction-accepted.yaml")).unwrap();
+    let yaml = case.replace("scripts: [latin]", "scripts: [other]");
+    let s = Scratch::new("noto");
+    let path = s.write("cases/t.yaml", &yaml);
+    let p = qujat::project::Project::open(&s.dir).unwrap();
+    let (lc, d) = p.decide(&path, None).unwrap();
+    assert_eq!(
+        d.outcome,
+        Outcome::RefusedAtIntake {
+            missing: vec!["notarized-translation".into()],
+            expired: vec![],
+            not_legalized: vec![],
+        }
+    );
+    let ru = qujat::view::of_case(&p.rules, &lc, &d, qujat::text::Lang::Ru);
+    assert_eq!(
+        ru.intake.missing,
+        ["соответствующий ноториально-заверенный перевод документа"]
+    );
+    assert!(
+        qujat::decide::report(&d)
+            .contains("missing: notarized-translation — соответствующий ноториально-заверенный перевод документа"),
+        "{}",
+        qujat::decide::report(&d)
+    );
 }

@@ -106,7 +106,7 @@ fn the_second_step_of_order_348_changes_only_basis_and_appeals() {
 fn build(dir: &std::path::Path, out: &std::path::Path) {
     let p = qujat::project::Project::open(dir).unwrap();
     let date = date("2026-11-21");
-    let r = p.build(out, date, &|_| {});
+    let r = p.build(out, date, 2, &|_| {});
     assert!(r.failed.is_empty(), "{:?}", r.failed);
 }
 

@@ -27,13 +27,42 @@ fn order_144_governs_2019_with_its_step_durations() {
         .steps()
         .iter()
         .map(|s| {
-            let d = s.duration.as_ref().unwrap();
-            (s.id.value.as_str(), d.minutes, d.hours)
+            let d = s.duration.as_ref();
+            (
+                s.id.value.as_str(),
+                d.and_then(|d| d.minutes),
+                d.and_then(|d| d.hours),
+            )
         })
         .collect();
     assert_eq!(steps[0], ("intake-check", Some(20), None));
     assert_eq!(steps[1], ("application-to-mvd-system", Some(10), None));
-    assert_eq!(steps[2], ("iin-formation", None, Some(4)));
+    // Point 6 sub 3: the IIN is formed (no duration given) and the error
+    // message is formed within 4 hours ("қате туралы тиісті хабарламаны
+    // 4 сағат ішінде").
+    assert_eq!(steps[2], ("iin-formation", None, None));
+    assert_eq!(steps[3], ("error-message", None, Some(4)));
+    let step = |id: &str| f.service.steps().iter().find(|s| s.id.value == id).unwrap();
+    assert_eq!(
+        step("error-message").cite.to_string(),
+        "mvd-144-2019, point 6, sub 3)"
+    );
+    assert!(
+        step("error-message")
+            .text
+            .get(qujat::text::Lang::Kk)
+            .contains("қате туралы тиісті хабарламаны 4 сағат ішінде")
+    );
+    let rules = resolve::describe(&f);
+    assert!(
+        rules.contains("iin-formation, error-message (4 h)"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("sc-iin-formation, sc-error-message (4 h)"),
+        "{rules}"
+    );
+    assert!(!rules.contains("iin-formation (4 h)"), "{rules}");
     // Its documents are in the service standard, which the seeds lack: a
     // decision says so instead of deciding on nothing.
     let why = f.service.missing.get(&Part::Documents).unwrap();
@@ -88,7 +117,7 @@ fn order_146_changes_title_requests_documents_and_grounds() {
             .any(|r| r.id.value == "correction")
     );
     assert_eq!(acts(&after), ["mvd-258-2020", "mvd-146-2023"]);
-    assert_eq!(after.changes.len(), 6);
+    assert_eq!(after.changes.len(), 7);
     // Before 146 is adopted its changes are not even pending.
     assert!(before.pending.is_empty());
 
@@ -328,4 +357,88 @@ fn a_failing_mrz_is_a_finding_for_the_operator_not_a_refusal() {
         "{:?}",
         d.to_confirm
     );
+}
+
+/// `qujat rules` lists every paragraph of each act in the seeds that no part
+/// holds, with why; what the schema can hold is encoded (service form,
+/// result, basis, steps, working hours, appeals).
+#[test]
+fn rules_lists_every_part_of_the_acts_that_is_not_encoded() {
+    let rules = &project().rules;
+    let describe = |service: &str, day: &str| {
+        resolve::describe(&resolve::service_as_of(rules, service, date(day)).unwrap())
+    };
+    let has = |text: &str, needles: &[&str]| {
+        for n in needles {
+            assert!(text.contains(n), "missing {n:?} in\n{text}");
+        }
+    };
+    has(
+        &describe("iin-pilot-2024", "2024-06-03"),
+        &[
+            "  not encoded (text not in the seeds):\n    - result: the Algorithm states no result of the service as such",
+            "  not encoded (in the seeds, held by no part):\n",
+            "    - [pilot-2024, appendix 2, point 3] definitions of seven terms",
+            "    - [pilot-2024, appendix 2, point 6] the applicant applies to the foreign institution in person",
+            "    - [pilot-2024, appendix 2, point 14] the consul's personal responsibility",
+            "    - [pilot-2024, point 4] JSC \"National information technologies\"",
+            "  basis: Настоящий Алгоритм реализации пилотного проекта",
+            "  schedules: technical-failures\n",
+            "  appeals: reviewing-body-defined, where-filed, forward-to-reviewing-body (3 working days), no-forward-if-satisfied (3 working days), provider-review (5 working days), reviewing-body (15 working days), court\n",
+            "  steps: consul-document-check, consul-application, application-to-mvd-system, iin-formation, certificate-issue\n",
+        ],
+    );
+    has(
+        &describe("iin-foreigners", "2024-06-03"),
+        &[
+            "  service form: Электронная (полностью автоматизированная)/ бумажная. [mvd-146-2023, appendix 3, item 4]",
+            "  result: Выдача Регистрационного свидетельства либо мотивированный отказ",
+            "  basis: Настоящие Правила государственной услуги",
+            "  steps: application-to-mvd-system, iin-formation-or-correction, certificate-print\n",
+            "    - [mvd-146-2023, point 1] paragraph 1 of the Rules, third part",
+            "    - [mvd-146-2023, point 2] paragraph 2 of the Rules: definitions of fifteen terms",
+            "    - [mvd-146-2023, point 3] paragraph 3 of the Rules, second part: a foreigner, stateless person or person of unsettled status convicted",
+            "    - [mvd-146-2023, appendix 3, item 8] on the portal the request is signed with the EDS",
+            "    - [mvd-146-2023, appendix 3, item 10] applicants who have fully or partly lost",
+            "    - [mvd-258-2020] every paragraph and appendix of the Rules that order No. 146 does not rewrite",
+        ],
+    );
+    has(
+        &describe("iin-foreigners", "2019-06-03"),
+        &[
+            "  service form: Форма оказания государственной услуги: бумажная. [mvd-144-2019, point 3]",
+            "    - [mvd-144-2019, point 8] the sequence of procedures between units",
+            "    - [mvd-144-2019, point 2 of the order] the Migration Service Committee",
+        ],
+    );
+    let exit = describe("exit-permanent-residence", "2026-09-01");
+    has(
+        &exit,
+        &[
+            "    - [mvd-348-2026, point 1, item 4] paragraph 4 of the Rules",
+            "    - [mvd-348-2026, point 1, item 6] paragraph 6 of the Rules, second part",
+            "    - [mvd-348-2026, point 1, item 7] paragraph 7 of the Rules, second part",
+            "    - [mvd-348-2026, point 1, item 13] paragraph 13 of the Rules",
+            "    - [mvd-348-2026, point 1] abzats 2-3 of point 1: the new preamble of order No. 259",
+            "    - [mvd-259-2020] every paragraph and appendix of the Rules that order No. 348 does not rewrite",
+        ],
+    );
+    // A paragraph of an amending act is listed from its own entry into
+    // force: on 15 July 2026 (the order in force, its point-4 paragraphs
+    // not yet, with a publication date recorded) the preamble is not.
+    let s = Scratch::new("missing-in-force");
+    s.edit(
+        "rules/acts.yaml",
+        "    published: null\n    entry_into_force: { date: 2026-07-12 }",
+        "    published: 2026-07-10\n    entry_into_force: { date: 2026-07-12 }",
+    );
+    let p = qujat::project::Project::open(&s.dir).unwrap();
+    let on = |d: &str| {
+        resolve::describe(
+            &resolve::service_as_of(&p.rules, "exit-permanent-residence", date(d)).unwrap(),
+        )
+    };
+    assert!(!on("2026-07-15").contains("abzats 2-3"));
+    assert!(on("2026-07-15").contains("[mvd-348-2026, point 1, item 13]"));
+    assert!(on("2026-07-21").contains("abzats 2-3"));
 }
