@@ -127,6 +127,11 @@ impl Sources {
         self.files.get(path).map(String::as_str)
     }
 
+    /// Every file, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.files.iter().map(|(p, t)| (p.as_path(), t.as_str()))
+    }
+
     /// Adds the files of `other` (the diagnostics of several cases shown
     /// together).
     pub fn extend(&mut self, other: Sources) {

@@ -18,6 +18,8 @@ pub mod guard;
 pub mod iin;
 pub mod layout_check;
 pub mod load;
+/// What each document of a build was made from, for incremental builds.
+pub mod manifest;
 pub mod model;
 pub mod mrz;
 pub mod output;

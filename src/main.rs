@@ -87,6 +87,10 @@ enum Command {
         /// How many documents are rendered at once (default: one per core).
         #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: Option<u16>,
+        /// Render every document, even those whose inputs did not change
+        /// since the last build into this directory.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -277,6 +281,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             out,
             quiet,
             jobs: threads,
+            force,
         } => {
             let date = cli.as_of.unwrap_or(today);
             let jobs = project.build_jobs().len() as u64;
@@ -289,7 +294,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                 )
             };
             let threads = threads.map_or_else(cores, usize::from);
-            let report = project.build(&out, date, threads, &|job| {
+            let opts = qujat::project::BuildOptions {
+                force,
+                ..qujat::project::BuildOptions::new(date, threads)
+            };
+            let report = project.build_with(&out, &opts, &|job| {
                 bar.set_message(job.to_string());
                 bar.inc(1);
             });
@@ -297,18 +306,36 @@ fn run(cli: Cli) -> Result<(), Error> {
             for n in &report.notes {
                 say(format!("note: {}", n.replace('\n', "\n    ")));
             }
+            if let Some(why) = &report.manifest_problem {
+                warn(format!(
+                    "warning: {}/{} was not used ({why}): every document was rendered, and no earlier document removed\n",
+                    out.display(),
+                    qujat::manifest::FILE
+                ));
+            }
+            for kept in &report.kept {
+                warn(format!(
+                    "warning: {} is no longer produced but was not removed: it changed since qujat wrote it\n",
+                    out.join(kept).display()
+                ));
+            }
             for (job, e) in &report.failed {
                 warn(format!("failed: {job}:\n{e}\n"));
             }
             say(format!(
-                "built {} document(s) into {}: {} job(s), {} failed, {} note(s) on what was skipped, in {:.1}s",
-                report.written,
+                "built {}: {} rendered, {} unchanged, {} removed, {} of {} job(s) failed, {} note(s) on what was skipped, in {:.1}s",
                 out.display(),
-                jobs,
+                report.rendered,
+                report.unchanged,
+                report.removed,
                 report.failed.len(),
+                jobs,
                 report.notes.len(),
                 report.elapsed.as_secs_f64()
             ));
+            if let Some(e) = report.manifest_error {
+                return Err(e);
+            }
             if !report.failed.is_empty() {
                 return Err(Error::Failed(report.failed.len()));
             }

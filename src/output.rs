@@ -37,6 +37,45 @@ pub fn write_within(out: &Path, name: &Path, bytes: &[u8]) -> std::io::Result<Pa
     Ok(path)
 }
 
+/// Removes the document `out/name` (a regular file, never a link's target,
+/// never through a folder that is a link), then the folders on its way that
+/// it leaves empty, up to `out`.
+pub fn remove_within(out: &Path, name: &Path) -> std::io::Result<()> {
+    let parts: Vec<Component> = name.components().collect();
+    let Some((Component::Normal(file), folders)) = parts.split_last() else {
+        return Err(refused(format!("`{}` is not a file name", name.display())));
+    };
+    let mut dir = out.to_path_buf();
+    let mut path = vec![];
+    for part in folders {
+        let Component::Normal(part) = part else {
+            return Err(refused(format!(
+                "`{}` would leave the output directory",
+                name.display()
+            )));
+        };
+        dir.push(part);
+        if !std::fs::symlink_metadata(&dir)?.is_dir() {
+            return Err(refused(format!("{} is not a folder", dir.display())));
+        }
+        path.push(dir.clone());
+    }
+    let target = dir.join(file);
+    if !std::fs::symlink_metadata(&target)?.is_file() {
+        return Err(refused(format!(
+            "{} is not a regular file",
+            target.display()
+        )));
+    }
+    std::fs::remove_file(&target)?;
+    for d in path.iter().rev() {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Makes sure `dir` is a real folder, creating it when missing.
 fn enter(dir: &Path) -> std::io::Result<()> {
     match std::fs::symlink_metadata(dir) {

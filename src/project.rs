@@ -6,6 +6,7 @@ use crate::compose::{Composer, Fill, Page};
 use crate::decide::{self, Decision, Outcome};
 use crate::diag::Diagnostics;
 use crate::guard::Links;
+use crate::manifest::{self, CaseRecord, DocRecord, FileStamp, JobRecord, Manifest};
 use crate::model::{Form, Layout};
 use crate::render::{RenderError, Rendered, Renderer};
 use crate::text::Lang;
@@ -110,21 +111,163 @@ impl fmt::Display for Job {
     }
 }
 
-/// What one job wrote, and the notes on what it skipped.
+/// What one job rendered and left as it was, and the notes on what it
+/// skipped.
 #[derive(Debug)]
 pub struct JobDone {
-    pub written: usize,
+    pub rendered: usize,
+    pub unchanged: usize,
     pub notes: Vec<String>,
+    /// What goes into the manifest for this job.
+    record: JobRecord,
 }
 
-/// What `build` did.
+/// What `build` did, counted in documents (and failed jobs).
 #[derive(Debug)]
 pub struct BuildReport {
-    pub written: usize,
+    /// Rendered and written because their inputs changed (or `--force`).
+    pub rendered: usize,
+    /// Left as they were: their inputs and their files are as the manifest
+    /// recorded.
+    pub unchanged: usize,
+    /// Written by an earlier build and no longer produced (their case was
+    /// removed, their outcome changed, or their job failed).
+    pub removed: usize,
+    /// No longer produced but not removed, because the file is no longer
+    /// what qujat wrote: someone changed or replaced it.
+    pub kept: Vec<PathBuf>,
     /// What was skipped and why (services not in force, forms not in the seeds).
     pub notes: Vec<String>,
     pub failed: Vec<(Job, Error)>,
+    /// Why the output directory's manifest was not used, when it exists but
+    /// is damaged or edited (then every document is rendered and none removed).
+    pub manifest_problem: Option<String>,
+    /// The new manifest could not be written: the next build renders
+    /// everything again.
+    pub manifest_error: Option<Error>,
     pub elapsed: std::time::Duration,
+}
+
+/// How `build` runs.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The date of the blank forms' rules.
+    pub date: NaiveDate,
+    pub threads: usize,
+    /// Render every document, whatever the manifest says.
+    pub force: bool,
+    /// What renders the documents, part of every document's inputs:
+    /// [`manifest::generator`] (qujat's version and executable).
+    pub generator: String,
+}
+
+impl BuildOptions {
+    pub fn new(date: NaiveDate, threads: usize) -> BuildOptions {
+        BuildOptions {
+            date,
+            threads,
+            force: false,
+            generator: manifest::generator(),
+        }
+    }
+}
+
+/// Everything a document of this build is made from, hashed once per build:
+/// the parts of each document's inputs that several documents share.
+struct Inputs<'a> {
+    opts: &'a BuildOptions,
+    /// Fonts and templates; `None` when the templates cannot be loaded (then
+    /// nothing is fresh, and every job fails with the renderer's error).
+    look: Option<String>,
+    /// Every rule file, for the blank forms (which show every service).
+    all_rules: String,
+    /// The rule files a service's decisions read, by service.
+    rules_of: BTreeMap<String, String>,
+    /// Each form's file, by form id.
+    forms: BTreeMap<String, String>,
+    old: &'a Manifest,
+}
+
+impl Inputs<'_> {
+    /// The hash of one document's inputs, or `None` when a part is unknown.
+    fn document(&self, rules: &str, form: &str, source: &str, name: &str) -> Option<String> {
+        let look = self.look.as_deref()?;
+        let form = self.forms.get(form)?;
+        Some(manifest::hash_parts(
+            [
+                "qujat document",
+                &self.opts.generator,
+                look,
+                rules,
+                form,
+                source,
+                name,
+            ]
+            .map(str::as_bytes),
+        ))
+    }
+
+    /// The recorded document `name` when it is fresh: the same inputs, and
+    /// its file still exactly what was written.
+    fn fresh(&self, job: &str, name: &str, inputs: &str, out: &Path) -> Option<&DocRecord> {
+        if self.opts.force {
+            return None;
+        }
+        let d = self
+            .old
+            .jobs
+            .get(job)?
+            .documents
+            .iter()
+            .find(|d| d.name == name && d.inputs == inputs)?;
+        let path = manifest::document_path(&d.name)?;
+        (FileStamp::read(&out.join(path)).as_ref() == Some(&d.file)).then_some(d)
+    }
+}
+
+/// The rule files by what they affect: one hash of all of them (for the
+/// blanks) and one per service of the files its decisions read — its own
+/// versions and amendments, and every other rule file (acts, calendar, MRP,
+/// …) except other services' versions and amendments. Form files are left
+/// out (each document hashes its own form); the list of form ids is in.
+fn rules_hashes(rules: &Rules) -> (String, BTreeMap<String, String>) {
+    let mut owner: BTreeMap<&Path, &str> = BTreeMap::new();
+    for (service, versions) in &rules.services {
+        for (path, _) in versions {
+            owner.insert(path, service);
+        }
+    }
+    for (path, a) in &rules.amendments {
+        owner.insert(path, &a.service.value);
+    }
+    let forms: std::collections::BTreeSet<&Path> =
+        rules.form_files.values().map(PathBuf::as_path).collect();
+    let form_ids: Vec<&[u8]> = rules.forms.keys().map(|k| k.as_bytes()).collect();
+    let files: Vec<(&Path, &str)> = rules
+        .sources
+        .iter()
+        .filter(|(p, _)| !forms.contains(p))
+        .collect();
+    let hash = |pick: &dyn Fn(&Path) -> bool| {
+        manifest::hash_parts(
+            form_ids.iter().copied().chain(
+                files
+                    .iter()
+                    .filter(|(p, _)| pick(p))
+                    .flat_map(|(p, t)| [p.as_os_str().as_encoded_bytes(), t.as_bytes()]),
+            ),
+        )
+    };
+    let all = hash(&|_| true);
+    let per = rules
+        .services
+        .keys()
+        .map(|s| {
+            let h = hash(&|p| owner.get(p).is_none_or(|o| o == s));
+            (s.clone(), h)
+        })
+        .collect();
+    (all, per)
 }
 
 pub struct Project {
@@ -246,7 +389,26 @@ impl Project {
         as_of: NaiveDate,
         only: Option<Lang>,
     ) -> Result<(Vec<Document>, Vec<String>), Error> {
+        let (pages, notes) = self.blank_pages(as_of, only)?;
         let mut docs = vec![];
+        for p in pages {
+            let r = self.render_page(&p.page, p.date, None, &p.form_file)?;
+            docs.push(Document {
+                name: p.name,
+                pdf: r.pdf,
+                qr: r.qr,
+            });
+        }
+        Ok((docs, notes))
+    }
+
+    /// The page data of [`Project::render_blanks`]'s documents, before Typst.
+    pub fn blank_pages(
+        &self,
+        as_of: NaiveDate,
+        only: Option<Lang>,
+    ) -> Result<(Vec<PageJob>, Vec<String>), Error> {
+        let mut pages = vec![];
         let mut notes = vec![];
         let mut ids = std::collections::BTreeSet::new();
         let mut in_force = BTreeMap::new();
@@ -288,18 +450,18 @@ impl Project {
                 if let Some(f) = in_force.get(&form.service.value) {
                     page.meta.description.push_str(&resolve::provenance(f));
                 }
-                let r = self.render_page(&page, date, None, &file)?;
                 let name = Path::new("blank")
                     .join(&form.service.value)
                     .join(Self::file_name(form, &langs));
-                docs.push(Document {
+                pages.push(PageJob {
                     name,
-                    pdf: r.pdf,
-                    qr: r.qr,
+                    page,
+                    date,
+                    form_file: file.clone(),
                 });
             }
         }
-        Ok((docs, notes))
+        Ok((pages, notes))
     }
 
     fn input(&self, d: crate::diag::Diagnostic) -> Error {
@@ -444,45 +606,167 @@ impl Project {
             .collect()
     }
 
-    /// Renders and writes one job's documents.
-    pub fn run_job(&self, job: &Job, date: NaiveDate, out: &Path) -> Result<JobDone, Error> {
+    /// The manifest's key for a job: `blank`, or the case file's path
+    /// relative to the project.
+    fn job_key(&self, job: &Job) -> String {
+        match job {
+            Job::Blanks => "blank".into(),
+            Job::Case(p) => p
+                .strip_prefix(&self.root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+
+    /// Runs one job: renders and writes the documents whose inputs changed
+    /// (all of them with `--force`) and keeps the others. A case whose file,
+    /// rules, forms, templates and qujat are as the manifest recorded, and
+    /// whose documents are all on disk as written, is not even decided.
+    fn run_job(
+        &self,
+        job: &Job,
+        case_sha: Option<&str>,
+        inputs: &Inputs,
+        out: &Path,
+    ) -> Result<JobDone, Error> {
+        let key = self.job_key(job);
         match job {
             Job::Blanks => {
-                let (docs, notes) = self.render_blanks(date, None)?;
-                Self::write(out, &docs)?;
-                let notes = notes
-                    .into_iter()
+                let date = inputs.opts.date;
+                let (pages, notes) = self.blank_pages(date, None)?;
+                let source = format!("blank forms as of {date}");
+                let mut done =
+                    self.write_pages(pages, None, &key, &inputs.all_rules, &source, inputs, out)?;
+                done.record.notes = notes;
+                done.notes = done
+                    .record
+                    .notes
+                    .iter()
                     .map(|n| format!("not in force on {date}: {n}"))
                     .collect();
-                Ok(JobDone {
-                    written: docs.len(),
-                    notes,
-                })
+                Ok(done)
             }
             Job::Case(path) => {
+                let with_path = |notes: &[String]| {
+                    notes
+                        .iter()
+                        .map(|n| format!("{}: {n}", path.display()))
+                        .collect()
+                };
+                if let Some(done) = self.unchanged_case(&key, case_sha, inputs, out) {
+                    return Ok(JobDone {
+                        notes: with_path(&done.notes),
+                        ..done
+                    });
+                }
                 let lc = case::load_case_with(path, Links::Refuse)?;
                 let d = decide::decide(&self.rules, &lc, None)?;
-                let docs = self.render_case(&lc, &d, None)?;
-                Self::write(out, &docs.documents)?;
-                let notes = docs
-                    .notes
-                    .into_iter()
-                    .map(|n| format!("{}: {n}", path.display()))
-                    .collect();
-                Ok(JobDone {
-                    written: docs.documents.len(),
-                    notes,
-                })
+                let (pages, notes) = self.case_pages(&lc, &d, None)?;
+                // The text that was decided, not an earlier read of it.
+                let sha = manifest::sha256(lc.sources.text(path).unwrap_or_default().as_bytes());
+                let rules = inputs.rules_of.get(&d.service).cloned().unwrap_or_default();
+                let mut done =
+                    self.write_pages(pages, Some(&lc), &key, &rules, &sha, inputs, out)?;
+                done.record.case = Some(CaseRecord {
+                    sha256: sha,
+                    id: lc.case.id.value.clone(),
+                    service: d.service.clone(),
+                });
+                done.record.notes = notes;
+                done.notes = with_path(&done.record.notes);
+                Ok(done)
             }
         }
     }
 
-    /// Runs every job on `threads` threads of its own. A failing job does
-    /// not stop the others: the report lists it, and the documents of the
-    /// jobs that succeeded are written. Cases that share an id all fail
-    /// before anything is rendered, each naming the others' files, since
-    /// they would write the same folder. `done` is called after each job
-    /// (for a progress bar).
+    /// A case job that needs nothing done: its recorded documents, when the
+    /// case file is unchanged and every document is fresh.
+    fn unchanged_case(
+        &self,
+        key: &str,
+        case_sha: Option<&str>,
+        inputs: &Inputs,
+        out: &Path,
+    ) -> Option<JobDone> {
+        let record = inputs.old.jobs.get(key)?;
+        let case = record.case.as_ref()?;
+        if Some(case.sha256.as_str()) != case_sha {
+            return None;
+        }
+        let rules = inputs.rules_of.get(&case.service)?;
+        let fresh = record.documents.iter().all(|d| {
+            inputs
+                .document(rules, &d.form, &case.sha256, &d.name)
+                .is_some_and(|i| inputs.fresh(key, &d.name, &i, out).is_some())
+        });
+        fresh.then(|| JobDone {
+            rendered: 0,
+            unchanged: record.documents.len(),
+            notes: record.notes.clone(),
+            record: record.clone(),
+        })
+    }
+
+    /// Renders the pages whose inputs changed, then writes them; the others
+    /// are kept. If a write fails, the documents this job already wrote are
+    /// removed again, so none is left that the manifest does not list.
+    #[allow(clippy::too_many_arguments)]
+    fn write_pages(
+        &self,
+        pages: Vec<PageJob>,
+        case: Option<&LoadedCase>,
+        key: &str,
+        rules: &str,
+        source: &str,
+        inputs: &Inputs,
+        out: &Path,
+    ) -> Result<JobDone, Error> {
+        let mut documents = vec![];
+        let mut to_write = vec![];
+        let mut unchanged = 0;
+        for p in pages {
+            let name = p.name.to_string_lossy().into_owned();
+            let doc_inputs = inputs.document(rules, &p.page.form, source, &name);
+            if let Some(d) = doc_inputs
+                .as_deref()
+                .and_then(|i| inputs.fresh(key, &name, i, out))
+            {
+                documents.push(d.clone());
+                unchanged += 1;
+                continue;
+            }
+            let r = self.render_page(&p.page, p.date, case, &p.form_file)?;
+            documents.push(DocRecord {
+                name,
+                form: p.page.form.clone(),
+                inputs: doc_inputs.unwrap_or_default(),
+                file: FileStamp::of(&r.pdf),
+            });
+            to_write.push((p.name, r.pdf));
+        }
+        for (i, (name, pdf)) in to_write.iter().enumerate() {
+            if let Err(e) = output::write_within(out, name, pdf) {
+                for (written, _) in &to_write[..i] {
+                    let _ = output::remove_within(out, written);
+                }
+                return Err(Error::Io(out.join(name), e));
+            }
+        }
+        Ok(JobDone {
+            rendered: to_write.len(),
+            unchanged,
+            notes: vec![],
+            record: JobRecord {
+                case: None,
+                notes: vec![],
+                documents,
+            },
+        })
+    }
+
+    /// [`Project::build_with`] with the default options: incremental, with
+    /// this qujat as the generator.
     pub fn build(
         &self,
         out: &Path,
@@ -490,25 +774,86 @@ impl Project {
         threads: usize,
         done: &(dyn Fn(&Job) + Sync),
     ) -> BuildReport {
+        self.build_with(out, &BuildOptions::new(date, threads), done)
+    }
+
+    /// Runs every job on `opts.threads` threads of its own, rendering only
+    /// the documents whose inputs changed since the build that wrote the
+    /// output directory's manifest, and removing the documents that build
+    /// wrote and this one no longer produces. A failing job does not stop
+    /// the others: the report lists it, and its earlier documents are
+    /// removed (they no longer match their inputs). Cases that share an id
+    /// all fail before anything is rendered, each naming the others' files,
+    /// since they would write the same folder. `done` is called after each
+    /// job (for a progress bar).
+    pub fn build_with(
+        &self,
+        out: &Path,
+        opts: &BuildOptions,
+        done: &(dyn Fn(&Job) + Sync),
+    ) -> BuildReport {
         let started = std::time::Instant::now();
+        let threads = opts.threads;
+        let (old, manifest_problem) = match Manifest::read(out) {
+            Ok(m) => (Some(m), None),
+            Err(manifest::Unusable::Missing) => (None, None),
+            Err(manifest::Unusable::Invalid(why)) => (None, Some(why)),
+        };
+        let empty = Manifest::default();
+        let (all_rules, rules_of) = rules_hashes(&self.rules);
+        let inputs = Inputs {
+            opts,
+            look: self.renderer().ok().map(|r| r.fingerprint().to_string()),
+            all_rules,
+            rules_of,
+            forms: self
+                .rules
+                .form_files
+                .iter()
+                .map(|(id, file)| {
+                    let text = self.rules.sources.text(file).unwrap_or_default();
+                    (id.clone(), manifest::sha256(text.as_bytes()))
+                })
+                .collect(),
+            old: old.as_ref().unwrap_or(&empty),
+        };
         let jobs = self.build_jobs();
-        let ids: Vec<Option<String>> = on_threads(&jobs, threads, |_, job| match job {
-            Job::Blanks => None,
-            Job::Case(p) => case::load_case_with(p, Links::Refuse)
-                .ok()
-                .map(|lc| lc.case.id.value.to_lowercase()),
-        })
-        .into_iter()
-        .map(|r| r.ok().flatten())
-        .collect();
+        // Each case's id (to refuse two cases with one id) and its file's
+        // hash. A case file as the manifest recorded it has the recorded id:
+        // only new and changed cases are read in full here.
+        let cases: Vec<(Option<String>, Option<String>)> =
+            on_threads(&jobs, threads, |_, job| match job {
+                Job::Blanks => (None, None),
+                Job::Case(p) => {
+                    let sha = crate::guard::read_text(p, p, Links::Refuse)
+                        .ok()
+                        .map(|t| manifest::sha256(t.as_bytes()));
+                    let recorded = inputs
+                        .old
+                        .jobs
+                        .get(&self.job_key(job))
+                        .and_then(|r| r.case.as_ref())
+                        .filter(|c| sha.as_deref() == Some(c.sha256.as_str()))
+                        .map(|c| c.id.clone());
+                    let id = recorded.or_else(|| {
+                        case::load_case_with(p, Links::Refuse)
+                            .ok()
+                            .map(|lc| lc.case.id.value)
+                    });
+                    (id.map(|i| i.to_lowercase()), sha)
+                }
+            })
+            .into_iter()
+            .map(|r| r.unwrap_or((None, None)))
+            .collect();
         let mut by_id: BTreeMap<&str, Vec<&Path>> = BTreeMap::new();
-        for (job, id) in jobs.iter().zip(&ids) {
+        for (job, (id, _)) in jobs.iter().zip(&cases) {
             if let (Job::Case(p), Some(id)) = (job, id) {
                 by_id.entry(id).or_default().push(p);
             }
         }
         let results = on_threads(&jobs, threads, |i, job| {
-            let r = match (job, ids[i].as_deref()) {
+            let r = match (job, cases[i].0.as_deref()) {
                 (Job::Case(p), Some(id)) if by_id[id].len() > 1 => Err(Error::Usage(format!(
                     "case id `{id}` of {} is also the id of {}: ids name the output folder, so each must be unique (letter case aside)",
                     p.display(),
@@ -519,31 +864,76 @@ impl Project {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))),
-                _ => self.run_job(job, date, out),
+                _ => self.run_job(job, cases[i].1.as_deref(), &inputs, out),
             };
             done(job);
             r
         });
         let mut report = BuildReport {
-            written: 0,
+            rendered: 0,
+            unchanged: 0,
+            removed: 0,
+            kept: vec![],
             notes: vec![],
             failed: vec![],
+            manifest_problem,
+            manifest_error: None,
             elapsed: std::time::Duration::ZERO,
         };
+        let mut manifest = Manifest::default();
         for (job, r) in jobs.into_iter().zip(results) {
             match r.unwrap_or_else(|panic| Err(Error::Internal(panic))) {
                 Ok(done) => {
-                    report.written += done.written;
+                    report.rendered += done.rendered;
+                    report.unchanged += done.unchanged;
                     report.notes.extend(done.notes);
+                    manifest.jobs.insert(self.job_key(&job), done.record);
                 }
                 Err(e) => report.failed.push((job, e)),
             }
+        }
+        if let Some(old) = &old {
+            self.remove_stale(old, &manifest, out, &mut report);
+        }
+        if old.as_ref() != Some(&manifest)
+            && let Err(e) = output::write_within(
+                out,
+                Path::new(manifest::FILE),
+                manifest.to_text().as_bytes(),
+            )
+        {
+            report.manifest_error = Some(Error::Io(out.join(manifest::FILE), e));
         }
         report.elapsed = started.elapsed();
         report
     }
 
-    /// Writes documents under `out`, never outside it (see [`output`]).
+    /// Removes the documents the old manifest lists and the new one does
+    /// not, when each is still exactly the file qujat wrote; a changed one is
+    /// kept and reported. Folders left empty are removed.
+    fn remove_stale(&self, old: &Manifest, new: &Manifest, out: &Path, report: &mut BuildReport) {
+        let produced: std::collections::BTreeSet<&str> = new
+            .jobs
+            .values()
+            .flat_map(|j| j.documents.iter().map(|d| d.name.as_str()))
+            .collect();
+        for d in old.jobs.values().flat_map(|j| &j.documents) {
+            if produced.contains(d.name.as_str()) {
+                continue;
+            }
+            let Some(rel) = manifest::document_path(&d.name) else {
+                continue;
+            };
+            match FileStamp::read(&out.join(rel)) {
+                Some(stamp) if stamp == d.file => {
+                    report.removed += usize::from(output::remove_within(out, rel).is_ok());
+                }
+                Some(_) => report.kept.push(rel.to_path_buf()),
+                None => {}
+            }
+        }
+    }
+
     pub fn write(out: &Path, docs: &[Document]) -> Result<(), Error> {
         for d in docs {
             output::write_within(out, &d.name, &d.pdf)

@@ -87,6 +87,7 @@ pub struct Renderer {
     /// Sources of `templates/`, by virtual path.
     sources: HashMap<FileId, Source>,
     main: FileId,
+    fingerprint: std::sync::OnceLock<String>,
 }
 
 fn file_id(path: &str) -> Result<FileId, RenderError> {
@@ -140,6 +141,27 @@ impl Renderer {
             templates_dir: templates_dir.to_path_buf(),
             sources,
             main,
+            fingerprint: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// A hash of everything a document's look depends on besides its page
+    /// data: the fonts and every template, by name. Part of the inputs the
+    /// build manifest records per document.
+    pub fn fingerprint(&self) -> &str {
+        self.fingerprint.get_or_init(|| {
+            let mut templates: Vec<(String, &str)> = self
+                .sources
+                .iter()
+                .map(|(id, s)| (id.vpath().get_with_slash().to_string(), s.text()))
+                .collect();
+            templates.sort();
+            let parts = FONTS.iter().copied().chain(
+                templates
+                    .iter()
+                    .flat_map(|(name, text)| [name.as_bytes(), text.as_bytes()]),
+            );
+            crate::manifest::hash_parts(parts)
         })
     }
 
