@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
-    /// What `when:` and grounds name, e.g. `children-under-16`.
+    /// What `when:` and grounds name, e.g. `young-child-aboard`.
     pub id: Spanned<String>,
     /// A CEL expression over the case facts and `params`; see [`expr`].
     #[serde(rename = "if")]
