@@ -45,6 +45,10 @@
 //!
 //! # Wiring, step by step
 //!
+//! Steps 1–4 are done (`model::Parts`, `validate::check_conditions`,
+//! `decide`); `check` decides, so reads, every case in `cases/`. Steps 5
+//! and 6 are still to do.
+//!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
 //!    `conditions: Vec<Condition>` (keyed by id for amendments, like
 //!    `grounds`).
@@ -53,8 +57,8 @@
 //!    [`compile`] the conditions against `facts.with_engine()` and
 //!    [`params`] (the file's text comes from `Sources`); a `when:` or a
 //!    ground names a condition id that must be among the compiled ones.
-//! 3. `load_case`: [`read_case`] with the service's `facts.with_engine()`
-//!    of the case's date; `check` does the same for every file in `cases/`.
+//! 3. `decide` (first thing after resolving the rules): [`read_case`] with
+//!    the service's `facts.with_engine()` of the case's date.
 //! 4. `decide`: a [`Scope`] of the case's [`Facts`], the parameters in
 //!    force, the case date and the calendar; [`Compiled::eval`] replaces
 //!    `holds()`, and each [`Read`] becomes a `Fact` of the `Reason` (path,
