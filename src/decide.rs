@@ -176,6 +176,9 @@ pub struct Decision {
     /// What the identity checks found, for the operator to confirm or
     /// dismiss: never a refusal by itself.
     pub to_confirm: Vec<Reason>,
+    /// The case's facts as checked against the service's schema: what forms
+    /// print for the paths the service declares.
+    pub facts: crate::schema::Facts,
 }
 
 /// Decides a loaded case, reporting bad case data at its line and column.
@@ -441,6 +444,7 @@ pub fn decide(
         steps,
         duty,
         to_confirm,
+        facts,
     };
     decision.rules.caveats.extend(calendar_caveats);
     Ok(decision)

@@ -31,9 +31,12 @@ struct Cli {
 enum Command {
     /// Load and validate every rule and form file, and every case under cases/.
     Check {
-        /// List the case data paths form fields can bind to.
+        /// List, per service, the case data paths its forms can bind to.
         #[arg(long)]
         list_data: bool,
+        /// With --list-data: only this service's paths.
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
         /// List every text marked as our own translation.
         #[arg(long)]
         translations: bool,
@@ -148,12 +151,19 @@ fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Check {
             list_data,
+            service,
             translations,
             json: _,
         } => {
             if list_data {
-                for p in qujat::view::known_paths() {
-                    say(p);
+                for (id, paths) in &project.rules.bindings {
+                    if service.as_ref().is_some_and(|s| s != id) {
+                        continue;
+                    }
+                    say(format!("{id}:"));
+                    for p in paths {
+                        say(format!("  {p}"));
+                    }
                 }
             }
             if translations {

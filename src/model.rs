@@ -911,6 +911,10 @@ pub enum Block {
 pub struct ChoiceBlock {
     pub label: Text,
     pub value: Ref,
+    /// The options with the form's own printed labels ("2. Жұмысқа
+    /// байланысты"); their ids must be the fact's options exactly. Left out,
+    /// the options and labels are the fact's (`check` fills them in).
+    #[serde(default)]
     pub options: Vec<ChoiceOption>,
     /// Several options may be ticked; the case value is a list.
     #[serde(default)]
@@ -942,6 +946,10 @@ pub struct RecordColumn {
     pub label: Text,
     /// The key inside one item of the list.
     pub value: Ref,
+    /// The labels of the options when the key is an option fact: the cell
+    /// prints the label, not the id (filled in by `check`).
+    #[serde(skip)]
+    pub options: Vec<ChoiceOption>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -959,6 +967,10 @@ pub struct Field {
     /// The value may be absent in a case ("при его наличии"); it prints as "—".
     #[serde(default)]
     pub optional: bool,
+    /// The labels of the options when the value is an option fact: the
+    /// field prints the label, not the id (filled in by `check`).
+    #[serde(skip)]
+    pub options: Vec<ChoiceOption>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
