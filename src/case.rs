@@ -27,8 +27,11 @@ pub const READ_BY_STRUCT: &[&str] = &[
     "staff",
 ];
 
+/// The keys every case has, read with serde. Keys a service declares in
+/// its `facts:` (`exit:` …) are not here: `schema::read_case` reads and
+/// checks every key against the service's schema, unknown ones included,
+/// so this struct ignores what it does not name.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Case {
     /// Identifies the case's documents (PDF ident, QR code, file names).
     pub id: Spanned<String>,
@@ -63,133 +66,6 @@ pub struct Case {
     /// The official who wrote the receipt ("Исполнитель").
     #[serde(default)]
     pub staff: Option<Staff>,
-    /// The exit service's questionnaire answers and family facts.
-    #[serde(default)]
-    pub exit: Option<Exit>,
-}
-
-/// An application to leave for permanent residence: the answers of the
-/// questionnaire (order No. 348, appendix 1) and the facts the document
-/// list's conditions turn on (appendix 2, item 10). Documented field by field
-/// in docs/exit-case-data.md. Option answers are the option ids of
-/// forms/exit-questionnaire.yaml.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Exit {
-    #[serde(default)]
-    pub passport: Option<IdDoc>,
-    #[serde(default)]
-    pub id_card: Option<IdDoc>,
-    #[serde(default)]
-    pub birth_okrug: Option<CaseText>,
-    #[serde(default)]
-    pub birth_settlement: Option<CaseText>,
-    #[serde(default)]
-    pub military_service_status: Option<CaseText>,
-    #[serde(default)]
-    pub previous_citizenship: Option<CaseText>,
-    #[serde(default)]
-    pub departure: Option<Place>,
-    #[serde(default)]
-    pub destination: Option<Place>,
-    #[serde(default)]
-    pub purpose: Option<String>,
-    #[serde(default)]
-    pub social_category: Option<String>,
-    #[serde(default)]
-    pub education: Option<Education>,
-    #[serde(default)]
-    pub marital_status: Option<String>,
-    /// Minor children leaving with the applicant.
-    #[serde(default)]
-    pub children: Vec<Child>,
-    #[serde(default)]
-    pub relatives: Vec<Relative>,
-    /// Work in the last five years.
-    #[serde(default)]
-    pub work: Vec<Work>,
-    /// Enforcement proceedings on alimony are pending against the applicant.
-    #[serde(default)]
-    pub alimony_enforcement: bool,
-    /// The family members the applicant must maintain live in the RK.
-    #[serde(default)]
-    pub alimony_recipients_stay_in_rk: bool,
-    /// No registration data for the persons of item 10 3) and 5).
-    #[serde(default)]
-    pub registration_data_missing: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdDoc {
-    pub number: String,
-    pub issued: NaiveDate,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Place {
-    #[serde(default)]
-    pub country: Option<CaseText>,
-    #[serde(default)]
-    pub region: Option<CaseText>,
-    #[serde(default)]
-    pub district: Option<CaseText>,
-    #[serde(default)]
-    pub okrug: Option<CaseText>,
-    #[serde(default)]
-    pub settlement: Option<CaseText>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Education {
-    #[serde(default)]
-    pub level: Option<String>,
-    #[serde(default)]
-    pub specialty: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Child {
-    pub name: String,
-    #[serde(default)]
-    pub iin: Option<String>,
-    pub birth_date: NaiveDate,
-    #[serde(default)]
-    pub passport_number: Option<String>,
-    pub sex: Sex,
-    #[serde(default)]
-    pub rk_citizen: bool,
-    /// The child leaves with one parent while the other lives in the RK.
-    #[serde(default)]
-    pub other_parent_stays_in_rk: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Relative {
-    pub name: String,
-    #[serde(default)]
-    pub iin: Option<String>,
-    pub relation: CaseText,
-    pub birth_date_and_place: CaseText,
-    pub residence: CaseText,
-    pub workplace: CaseText,
-    #[serde(default)]
-    pub marriage_registration_place: Option<CaseText>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Work {
-    pub years: String,
-    pub organization: CaseText,
-    pub address: CaseText,
-    pub workplace: CaseText,
-    pub position: CaseText,
-    pub secret_clearance: CaseText,
 }
 
 /// Whole years between `birth` and `on`.

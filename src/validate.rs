@@ -1175,8 +1175,8 @@ impl<'a> Bindings<'a> {
     }
 
     /// The known paths next to `path`: those one step under its longest
-    /// known prefix (`exit.passport.numbr` → `exit.passport.issued`,
-    /// `exit.passport.number`), or the top-level ones.
+    /// known prefix (`applicant.surname.latn` → `applicant.surname.cyrillic`,
+    /// `applicant.surname.latin`), or the top-level ones.
     fn near(&self, path: &str) -> Vec<String> {
         let known = self.known();
         let parts: Vec<&str> = path.split('.').collect();
