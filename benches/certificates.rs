@@ -27,7 +27,7 @@ fn main() {
     let compose = |lc: &qujat::case::LoadedCase, d: &qujat::decide::Decision| {
         let views = Lang::ALL
             .into_iter()
-            .map(|l| (l, view::to_json(&view::of_case(&project.rules, lc, d, l))))
+            .map(|l| (l, view::to_json(&view::of_case(lc, d, l))))
             .collect();
         Composer {
             form,

@@ -12,20 +12,12 @@ use crate::yaml_path::KeyPaths;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Top-level case keys that no schema declares yet and only [`Case`] reads
-/// (the receipt's office and staff, the pilot's institution, the correction
-/// table, the purpose of a certificate): `schema::read_case` skips them.
-pub const READ_BY_STRUCT: &[&str] = &[
-    "institution",
-    "office",
-    "addressee",
-    "purpose",
-    "correction",
-    "staff",
-];
+/// (the pilot's institution, a number of rules/institutions.yaml the
+/// engine checks): `schema::read_case` skips them.
+pub const READ_BY_STRUCT: &[&str] = &["institution"];
 
 /// The keys every case has, read with serde. Keys a service declares in
 /// its `facts:` (`exit:` …) are not here: `schema::read_case` reads and
@@ -43,29 +35,15 @@ pub struct Case {
     pub institution: Option<Spanned<u32>>,
     /// Date of application: the rules in force on it decide the case.
     pub date: NaiveDate,
-    /// Address of the provider's or State Corporation's office (receipt).
-    #[serde(default)]
-    pub office: Option<CaseText>,
-    /// "кому": position, surname and initials of the official addressed.
-    #[serde(default)]
-    pub addressee: Option<CaseText>,
-    /// "для ___": the purpose the applicant states.
-    #[serde(default)]
-    pub purpose: Option<CaseText>,
     pub applicant: Applicant,
     #[serde(default)]
     pub representative: Option<Spanned<Representative>>,
     pub documents: Vec<PresentedDocument>,
     #[serde(default)]
     pub findings: Vec<Finding>,
-    #[serde(default)]
-    pub correction: BTreeMap<CorrectionParam, Change>,
     /// What the provider did; absent while the application is being processed.
     #[serde(default)]
     pub result: Option<Processed>,
-    /// The official who wrote the receipt ("Исполнитель").
-    #[serde(default)]
-    pub staff: Option<Staff>,
 }
 
 /// Whole years between `birth` and `on`.
@@ -189,43 +167,12 @@ pub struct Finding {
     pub note: String,
 }
 
-/// The parameters of the correction form (order No. 146, appendix 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CorrectionParam {
-    Surname,
-    GivenName,
-    Patronymic,
-    BirthDate,
-    BirthPlace,
-    Citizenship,
-    Sex,
-    DocumentNumber,
-    DocumentIssued,
-    DocumentValidUntil,
-    DocumentCountry,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Change {
-    pub current: CaseText,
-    pub new: CaseText,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Processed {
     pub completed: NaiveDate,
     /// Serial (digits 8–11) of the IIN formed; the IIN is derived from it.
     pub iin_serial: u16,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Staff {
-    pub name: String,
-    pub phone: String,
 }
 
 /// A case file with its path and text (for diagnostics).

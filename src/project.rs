@@ -327,7 +327,7 @@ impl Project {
         }
         let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
             .into_iter()
-            .map(|l| (l, view::to_json(&view::of_case(&self.rules, lc, d, l))))
+            .map(|l| (l, view::to_json(&view::of_case(lc, d, l))))
             .collect();
         let date = match &d.outcome {
             Outcome::CertificateIssued { issued, .. } => *issued,

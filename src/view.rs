@@ -16,12 +16,11 @@
 //! the same view, rendered with strict undefined so a missing value is an
 //! error, never an empty gap.
 
-use crate::case::{CaseText, CorrectionParam, LoadedCase};
+use crate::case::{CaseText, LoadedCase};
 use crate::dates;
 use crate::decide::{Decision, Outcome};
 use crate::schema::{Record, Value as Fact};
 use crate::text::Lang;
-use crate::validate::Rules;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -30,9 +29,7 @@ use std::collections::BTreeSet;
 pub const BLANK: &str = "____________________";
 
 /// The values the engine computes for every decision, whatever the
-/// service, and the case data still read by `case::Case` rather than
-/// declared as facts (`case::READ_BY_STRUCT`). The case's facts are added
-/// by [`to_json`].
+/// service. The case's facts are added by [`to_json`].
 #[derive(Debug, Default, Serialize)]
 pub struct View {
     /// True only for blank forms, so a sentence can print the form's own
@@ -52,12 +49,6 @@ pub struct View {
     /// The identity document among the documents presented (the service's
     /// `identity` documents).
     pub identity_document: DocumentView,
-    pub addressee: Option<String>,
-    pub purpose: Option<String>,
-    pub institution: Option<String>,
-    pub office: Option<String>,
-    pub correction: CorrectionView,
-    pub staff: StaffView,
     /// The case's facts printed in this language (see [`print`]).
     #[serde(skip)]
     pub facts: Value,
@@ -93,33 +84,6 @@ pub struct RefusalView {
 pub struct IntakeView {
     /// Names of the missing, expired or uncertified documents, in this language.
     pub missing: Vec<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct ChangeView {
-    pub current: Option<String>,
-    pub new: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct CorrectionView {
-    pub surname: ChangeView,
-    pub given_name: ChangeView,
-    pub patronymic: ChangeView,
-    pub birth_date: ChangeView,
-    pub birth_place: ChangeView,
-    pub citizenship: ChangeView,
-    pub sex: ChangeView,
-    pub document_number: ChangeView,
-    pub document_issued: ChangeView,
-    pub document_valid_until: ChangeView,
-    pub document_country: ChangeView,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct StaffView {
-    pub name: Option<String>,
-    pub phone: Option<String>,
 }
 
 /// A fact as a form prints it in one language: a bilingual text's side, a
@@ -276,7 +240,7 @@ fn text(t: &CaseText, lang: Lang) -> String {
 }
 
 /// The view of a decided case in one language.
-pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
+pub fn of_case(lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
     let c = &lc.case;
     let a = &c.applicant;
     let service = Some(&d.rules.service);
@@ -299,14 +263,6 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
     let mut v = View {
         document_id: Some(c.id.value.clone()),
         service_title: service.map(|s| s.title.get(lang).to_string()),
-        addressee: c.addressee.as_ref().map(|t| text(t, lang)),
-        purpose: c.purpose.as_ref().map(|t| text(t, lang)),
-        institution: c
-            .institution
-            .as_ref()
-            .and_then(|n| rules.institutions.get(&n.value))
-            .map(|i| i.name.get(lang).to_string()),
-        office: c.office.as_ref().map(|t| text(t, lang)),
         applicant: ApplicantView {
             identification: Some(
                 [
@@ -331,10 +287,6 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
             country: identity
                 .and_then(|x| x.issuing_country.as_ref())
                 .map(|t| text(t, lang)),
-        },
-        staff: StaffView {
-            name: c.staff.as_ref().map(|s| s.name.clone()),
-            phone: c.staff.as_ref().map(|s| s.phone.clone()),
         },
         facts: print_record(&d.facts.root, lang),
         ..View::default()
@@ -376,25 +328,6 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
                 .collect();
         }
         Outcome::Accepted { .. } => {}
-    }
-    for (param, change) in &c.correction {
-        let slot = match param {
-            CorrectionParam::Surname => &mut v.correction.surname,
-            CorrectionParam::GivenName => &mut v.correction.given_name,
-            CorrectionParam::Patronymic => &mut v.correction.patronymic,
-            CorrectionParam::BirthDate => &mut v.correction.birth_date,
-            CorrectionParam::BirthPlace => &mut v.correction.birth_place,
-            CorrectionParam::Citizenship => &mut v.correction.citizenship,
-            CorrectionParam::Sex => &mut v.correction.sex,
-            CorrectionParam::DocumentNumber => &mut v.correction.document_number,
-            CorrectionParam::DocumentIssued => &mut v.correction.document_issued,
-            CorrectionParam::DocumentValidUntil => &mut v.correction.document_valid_until,
-            CorrectionParam::DocumentCountry => &mut v.correction.document_country,
-        };
-        *slot = ChangeView {
-            current: Some(text(&change.current, lang)),
-            new: Some(text(&change.new, lang)),
-        };
     }
     v
 }

@@ -101,7 +101,7 @@ fn an_amendment_adds_a_condition_and_changes_an_age_limit_from_its_date() {
             assert!(
                 r.facts
                     .iter()
-                    .any(|f| f.text == "applicant.birth_date = 2009-06-01" && f.line == Some(15)),
+                    .any(|f| f.text == "applicant.birth_date = 2009-06-01" && f.line == Some(14)),
                 "{:?}",
                 r.facts
             );

@@ -290,8 +290,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
         .map(|r| r.cite.to_string())
         .collect();
     assert_eq!(cites, ["mvd-146-2023, appendix 5"]);
-    let rules = &project().rules;
-    let ru = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         [
@@ -299,7 +298,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
             "документ удостоверяющий личность (действительный заграничный паспорт, если иной порядок не установлен соглашением Республики Казахстан с соответствующей стороной или Правительством Республики Казахстан) (с истекшим сроком действия)",
         ]
     );
-    let kk = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Kk);
+    let kk = qujat::view::of_case(&lc, &d, qujat::text::Lang::Kk);
     assert!(
         kk.intake.missing[1].ends_with(" (қолданылу мерзімі өткен)"),
         "{:?}",
@@ -502,7 +501,7 @@ fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
             not_legalized: vec![],
         }
     );
-    let ru = qujat::view::of_case(&p.rules, &lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         ["соответствующий ноториально-заверенный перевод документа"]

@@ -93,7 +93,7 @@ fn laid_out(p: &Project, case: &Path, id: &str) -> Vec<PagedDocument> {
     let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
         .into_iter()
         .map(|l| {
-            let v = qujat::view::of_case(&p.rules, &lc, &d, l);
+            let v = qujat::view::of_case(&lc, &d, l);
             (l, qujat::view::to_json(&v))
         })
         .collect();
