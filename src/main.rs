@@ -155,6 +155,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             translations,
             json: _,
         } => {
+            if let Some(s) = service
+                .as_ref()
+                .filter(|s| !project.rules.bindings.contains_key(*s))
+            {
+                return Err(Error::Usage(format!(
+                    "unknown service `{s}` (known: {})",
+                    project
+                        .rules
+                        .bindings
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
             if list_data {
                 for (id, paths) in &project.rules.bindings {
                     if service.as_ref().is_some_and(|s| s != id) {

@@ -469,12 +469,13 @@ fn a_new_fact_declared_in_yaml_prints_in_the_form() {
         &t,
         &["+7 700 123 45 67", "домбырада ойнау", "игра на домбре"],
     );
-    // The other exit case lacks the required fact: an error at its own line,
-    // not a blank field.
-    let (lc, _) = (s.path("cases/exit-refused.yaml"), ());
-    let e = p
-        .decide(&lc, None)
-        .err()
-        .expect("a required fact is missing");
-    assert!(e.to_string().contains("required fact `exit.hobby`"), "{e}");
+    // The other exit case lacks the required fact: an error in the case
+    // file, not a blank field.
+    let other = s.path("cases/exit-refused.yaml");
+    let Err(e) = p.decide(&other, None) else {
+        panic!("a case without the required `exit.hobby` was decided");
+    };
+    let e = e.to_string();
+    assert!(e.contains("required fact `exit.hobby`"), "{e}");
+    assert!(e.contains("exit-refused.yaml:"), "{e}");
 }

@@ -39,15 +39,16 @@
 //! | decide | [`Compiled::eval`] with a [`Scope`] (facts, parameters, case date, calendar) | a [`Verdict`]: holds or not, and the values read with their case lines, for `explain` |
 //! | compose | [`Facts::get`], [`Value::show`], [`Record::to_json`] | the values a form prints |
 //!
-//! Until the four services declare their facts, `case::Case` still reads
-//! every key with serde; [`read_case`] skips the top-level keys it is told
-//! are read elsewhere (`read_elsewhere`), so both can run side by side.
+//! `case::Case` still reads the keys every service shares with serde, and
+//! the one key no schema declares yet (the pilot's `institution`);
+//! [`read_case`] skips the top-level keys it is told are read elsewhere
+//! (`read_elsewhere`), so both can run side by side.
 //!
 //! # Wiring, step by step
 //!
-//! Steps 1–4 are done (`model::Parts`, `validate::check_conditions`,
-//! `decide`); `check` decides, so reads, every case in `cases/`. Steps 5
-//! and 6 are still to do.
+//! Steps 1–5 are done (`model::Parts`, `validate::check_conditions`,
+//! `decide`, `validate::check_form`, `view`); `check` decides, so reads,
+//! every case in `cases/`. Step 6 is still to do.
 //!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
 //!    `conditions: Vec<Condition>` (keyed by id for amendments, like
@@ -64,8 +65,9 @@
 //!    `holds()`, and each [`Read`] becomes a `Fact` of the `Reason` (path,
 //!    value, case line).
 //! 5. `compose`: form bindings are schema paths ([`Schema::find`],
-//!    [`Schema::paths`] for `--list-data`); a value prints with
-//!    [`Value::show`]; a choice block takes [`Fact::options`].
+//!    [`Schema::paths`] for `--list-data`) or values computed for every
+//!    decision (`view::View`); a value prints with [`Value::show`] (a date
+//!    written out); a choice block takes [`Fact::options`].
 //! 6. `qujat schema SERVICE` prints [`Schema::reference`]; a JSON Schema of
 //!    the service's case files ([`Schema::json_schema`]) lets an editor
 //!    complete and check them.
