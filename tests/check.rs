@@ -594,3 +594,17 @@ fn bindings_are_listed_per_service() {
     assert!(!b["iin-foreigners"].contains("exit.purpose"));
     assert!(b["iin-foreigners"].contains("intake.missing"));
 }
+
+/// A field shows one value: bound to a record, it is told the record's
+/// fields instead of printing nothing.
+#[test]
+fn a_field_bound_to_a_record_lists_its_fields() {
+    let s = Scratch::new("bind-record");
+    let f = "forms/exit-questionnaire.yaml";
+    s.edit(f, "value: exit.passport.number", "value: exit.passport");
+    assert_exact(
+        &all(&s),
+        &s.locate(f, "exit.passport\n", 0),
+        "`exit.passport` is a record: a field shows one of its fields (exit.passport.number, exit.passport.issued)",
+    );
+}
