@@ -45,9 +45,9 @@
 //!
 //! # Wiring, step by step
 //!
-//! Steps 1–4 are done (`model::Parts`, `validate::check_conditions`,
-//! `decide`); `check` decides, so reads, every case in `cases/`. Steps 5
-//! and 6 are still to do.
+//! Steps 1–4 and 6 are done (`model::Parts`, `validate::check_conditions`,
+//! `decide`, `crate::json_schema`); `check` decides, so reads, every case
+//! in `cases/`. Step 5 is still to do.
 //!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
 //!    `conditions: Vec<Condition>` (keyed by id for amendments, like
