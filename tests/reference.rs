@@ -364,3 +364,39 @@ fn pattern(p: &str, t: &str) -> bool {
         _ => panic!("the test's validator does not know the pattern {p}"),
     }
 }
+
+/// `qujat schema` on the command line: the listing, the JSON Schema, and
+/// the error of `rules` for a date the service is not encoded on.
+#[test]
+fn the_schema_command_prints_the_reference_or_the_rules_error() {
+    let qujat = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qujat"))
+            .args(["--project", root().to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = qujat(&["schema", EXIT, "--as-of", "2026-09-01"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        text,
+        json_schema::service_reference(&project().rules, EXIT, date("2026-09-01")).unwrap()
+    );
+
+    let o = qujat(&["schema", EXIT, "--as-of", "2026-09-01", "--json"]);
+    assert!(o.status.success());
+    let j: J = serde_json::from_slice(&o.stdout).unwrap();
+    let required = j["properties"]["exit"]["required"].as_array().unwrap();
+    assert!(required.contains(&"purpose".into()), "{required:?}");
+    assert_eq!(
+        j["properties"]["exit"]["properties"]["purpose"]["enum"],
+        serde_json::json!(["work", "study", "family", "other"])
+    );
+
+    let o = qujat(&["schema", EXIT, "--as-of", "2025-01-15"]);
+    assert_eq!(o.status.code(), Some(1));
+    let rules = qujat(&["rules", EXIT, "--as-of", "2025-01-15"]);
+    assert_eq!(o.stderr, rules.stderr);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("are not encoded"));
+}
