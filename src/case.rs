@@ -70,8 +70,8 @@ pub struct Case {
 
 /// An application to leave for permanent residence: the answers of the
 /// questionnaire (order No. 348, appendix 1) and the facts the document
-/// list's conditions turn on (appendix 2, item 10), as declared in `facts:`
-/// (`qujat schema exit-permanent-residence` lists them). Option answers are the option ids of
+/// list's conditions turn on (appendix 2, item 10). Documented field by field
+/// in docs/exit-case-data.md. Option answers are the option ids of
 /// forms/exit-questionnaire.yaml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
