@@ -16,6 +16,7 @@ pub mod diag;
 pub mod explain;
 pub mod guard;
 pub mod iin;
+pub mod json_schema;
 pub mod layout_check;
 pub mod load;
 pub mod model;

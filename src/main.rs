@@ -47,6 +47,19 @@ enum Command {
     /// Print the rules of a service (or of every service) in force on the
     /// date: the acts and amendments applied and what is not encoded.
     Rules { service: Option<String> },
+    /// Print what a case of SERVICE holds on the date: every fact with its
+    /// type, labels, options and citation, then the service's parameters and
+    /// conditions.
+    Schema {
+        service: Option<String>,
+        /// Print the JSON Schema of the service's case files instead.
+        #[arg(long)]
+        json: bool,
+        /// Write the JSON Schemas of rule, form and case files, for editors,
+        /// into DIR (the repository keeps them in schemas/).
+        #[arg(long, value_name = "DIR")]
+        write_json: Option<PathBuf>,
+    },
     /// Decide a case and print the outcome with the rules behind it.
     Decide { case: PathBuf },
     /// Explain a decision step by step: each rule checked, its condition,
@@ -240,6 +253,38 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Err(Error::Rules(e));
             }
         }
+        Command::Schema {
+            service,
+            json,
+            write_json,
+        } => match (service, write_json) {
+            (Some(s), None) => {
+                let date = cli.as_of.unwrap_or(today);
+                if json {
+                    let j = qujat::json_schema::service_case_schema(&project.rules, &s, date)
+                        .map_err(Error::Rules)?;
+                    write_out(&format!("{j:#}\n"));
+                } else {
+                    put(
+                        qujat::json_schema::service_reference(&project.rules, &s, date)
+                            .map_err(Error::Rules)?,
+                    );
+                }
+            }
+            (None, Some(dir)) => {
+                let written = qujat::json_schema::write(&project.rules, &dir)
+                    .map_err(|e| Error::Io(dir.clone(), e))?;
+                for p in written {
+                    say(format!("wrote {}", p.display()));
+                }
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "say what to print: `schema SERVICE [--json]` or `schema --write-json DIR`"
+                        .into(),
+                ));
+            }
+        },
         Command::Decide { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
             put(decide::report(&d));

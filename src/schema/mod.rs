@@ -46,9 +46,9 @@
 //!
 //! # Wiring, step by step
 //!
-//! Steps 1–5 are done (`model::Parts`, `validate::check_conditions`,
-//! `decide`, `validate::check_form`, `view`); `check` decides, so reads,
-//! every case in `cases/`. Step 6 is still to do.
+//! Steps 1–6 are done (`model::Parts`, `validate::check_conditions`,
+//! `decide`, `validate::check_form` and `view`, `crate::json_schema`);
+//! `check` decides, so reads, every case in `cases/`.
 //!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
 //!    `conditions: Vec<Condition>` (keyed by id for amendments, like
