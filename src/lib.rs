@@ -25,6 +25,8 @@ pub mod render;
 pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
+/// `qujat serve`: the local web application over a project, with live reload.
+pub mod serve;
 pub mod text;
 pub mod validate;
 pub mod view;

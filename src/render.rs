@@ -76,6 +76,18 @@ pub struct Rendered {
     pub pdf: Vec<u8>,
     /// What the QR code says (also the SHA-256 of the page data).
     pub qr_payload: String,
+    /// The pages drawn as images, when the renderer makes previews.
+    pub pages: Vec<PageImage>,
+}
+
+/// One page of a document as a PNG, drawn from the same layout as the PDF
+/// (for `qujat serve`), with the page's text in reading order of the layout.
+#[derive(Debug, Clone)]
+pub struct PageImage {
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub text: String,
 }
 
 pub struct Renderer {
@@ -86,6 +98,8 @@ pub struct Renderer {
     /// Sources of `templates/`, by virtual path.
     sources: HashMap<FileId, Source>,
     main: FileId,
+    /// Pixels per point of page images, when previews are made.
+    preview: Option<f32>,
 }
 
 fn file_id(path: &str) -> Result<FileId, RenderError> {
@@ -139,7 +153,15 @@ impl Renderer {
             templates_dir: templates_dir.to_path_buf(),
             sources,
             main,
+            preview: None,
         })
+    }
+
+    /// Also draws every page as an image at `pixel_per_pt`, from the same
+    /// compile as the PDF (so a preview never differs from the document).
+    pub fn with_previews(mut self, pixel_per_pt: f32) -> Renderer {
+        self.preview = Some(pixel_per_pt);
+        self
     }
 
     /// Compiles one page to a PDF. `date` becomes the PDF's fixed timestamp so
@@ -152,8 +174,12 @@ impl Renderer {
             page.id, page.form, date
         );
         let qr = qr_svg(&qr_payload)?;
-        let pdf = self.compile_pdf(data, qr, &page.id, date)?;
-        Ok(Rendered { pdf, qr_payload })
+        let (pdf, pages) = self.compile(data, qr, &page.id, date)?;
+        Ok(Rendered {
+            pdf,
+            qr_payload,
+            pages,
+        })
     }
 
     /// The Typst part alone: compile prepared page data and export the PDF.
@@ -165,7 +191,17 @@ impl Renderer {
         ident: &str,
         date: NaiveDate,
     ) -> Result<Vec<u8>, RenderError> {
-        let qr = qr_svg;
+        Ok(self.compile(data, qr_svg, ident, date)?.0)
+    }
+
+    /// The PDF and, when previews are on, the page images.
+    fn compile(
+        &self,
+        data: Vec<u8>,
+        qr: String,
+        ident: &str,
+        date: NaiveDate,
+    ) -> Result<(Vec<u8>, Vec<PageImage>), RenderError> {
         let world = DocWorld {
             r: self,
             data: (file_id(&format!("/{DATA}"))?, Bytes::new(data)),
@@ -187,10 +223,14 @@ impl Renderer {
             ..PdfOptions::default()
         };
         let pdf = typst_pdf::pdf(&doc, &options).map_err(|errs| self.first_error(&world, &errs))?;
+        let pages = match self.preview {
+            Some(scale) => page_images(&doc, scale)?,
+            None => vec![],
+        };
         // Memoised layouts of earlier documents are not reused; without this a
         // batch grows by about 0.8 MB per document.
         comemo::evict(10);
-        Ok(pdf)
+        Ok((pdf, pages))
     }
 
     fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
@@ -306,6 +346,45 @@ pub fn qr_svg(payload: &str) -> Result<String, RenderError> {
     Ok(format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
     ))
+}
+
+/// Every page as a PNG at `scale` pixels per point, with its text.
+fn page_images(doc: &PagedDocument, scale: f32) -> Result<Vec<PageImage>, RenderError> {
+    fn text(frame: &Frame, out: &mut String) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(g) => text(&g.frame, out),
+                FrameItem::Text(t) => {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(t.text.as_str());
+                }
+                _ => {}
+            }
+        }
+    }
+    let options = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(f64::from(scale)),
+        render_bleed: false,
+    };
+    doc.pages()
+        .iter()
+        .map(|page| {
+            let pixmap = typst_render::render(page, &options);
+            let png = pixmap
+                .encode_png()
+                .map_err(|e| plain(format!("page image: {e}")))?;
+            let mut words = String::new();
+            text(&page.frame, &mut words);
+            Ok(PageImage {
+                png,
+                width: pixmap.width(),
+                height: pixmap.height(),
+                text: words,
+            })
+        })
+        .collect()
 }
 
 /// Typst substitutes glyph 0 (and, with fallback on, silently another font)
