@@ -288,16 +288,13 @@ pub fn service(f: &InForce, lang: Lang) -> ServiceView {
         r.term
             .iter()
             .map(|x| Item {
-                note: x.counting_when_silent.clone(),
-                ..item(
-                    format!(
-                        "{} ({} {})",
-                        x.text.get(lang),
-                        x.working_days,
-                        t["working_days"]
-                    ),
-                    &x.cite,
-                )
+                note: Some(
+                    std::iter::once(format!("{}: {}", t["working_days"], x.working_days))
+                        .chain(x.counting_when_silent.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                ..item(x.text.get(lang), &x.cite)
             })
             .collect(),
     );
