@@ -3,6 +3,10 @@
 //! through the project API; what a request names (a date, a case of the
 //! listing, a document of a rendered set) is looked up, never opened.
 
+// Helpers return a finished response as their error, once per request:
+// its size costs nothing worth boxing it for.
+#![allow(clippy::result_large_err)]
+
 use super::cache::Shown;
 use super::pages::{self, Frame, Problem};
 use super::{App, MAX_BODY_BYTES, Snapshot, i18n};
@@ -1227,12 +1231,12 @@ async fn decide_posted(
     p: &Params,
     headers: &HeaderMap,
     body: Bytes,
-) -> Result<(Arc<Project>, LoadedCase, Decision), Response> {
+) -> Result<(LoadedCase, Decision), Response> {
     let project = api_project(app)?;
     let as_of = api_date(p.as_of.as_deref())?;
     let lc = posted_case(headers, body)?;
-    let (project2, lc2) = (project.clone(), lc.clone());
-    let d = tokio::task::spawn_blocking(move || decide::decide(&project2.rules, &lc2, as_of))
+    let lc2 = lc.clone();
+    let d = tokio::task::spawn_blocking(move || decide::decide(&project.rules, &lc2, as_of))
         .await
         .map_err(|e| {
             api_message(
@@ -1247,7 +1251,7 @@ async fn decide_posted(
                 &project::Error::Input(d),
             )
         })?;
-    Ok((project, lc, d))
+    Ok((lc, d))
 }
 
 async fn api_decide(
@@ -1257,7 +1261,7 @@ async fn api_decide(
     body: Bytes,
 ) -> Response {
     match decide_posted(&app, &p, &headers, body).await {
-        Ok((_, _, d)) => json_response(StatusCode::OK, decision_json(&d)),
+        Ok((_, d)) => json_response(StatusCode::OK, decision_json(&d)),
         Err(r) => r,
     }
 }
@@ -1273,12 +1277,11 @@ async fn api_render(
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => return api_message(StatusCode::BAD_REQUEST, e),
     };
-    let (project, lc, d) = match decide_posted(&app, &p, &headers, body).await {
+    let (lc, d) = match decide_posted(&app, &p, &headers, body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let root = app.root.clone();
-    let _ = project;
     let snap = app.snapshot();
     let rendered = tokio::task::spawn_blocking(move || {
         snap.without_previews()
