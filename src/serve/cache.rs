@@ -13,7 +13,7 @@ use std::time::Instant;
 
 /// Results kept at most; the least recently shown go first (a browser
 /// stepping through dates would otherwise keep every date's forms).
-const MAX_ENTRIES: usize = 48;
+const MAX_ENTRIES: usize = 32;
 
 pub(crate) struct Cache<K, V> {
     entries: Mutex<HashMap<K, Arc<tokio::sync::Mutex<Entry<V>>>>>,

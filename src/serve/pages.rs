@@ -53,12 +53,19 @@ pub struct Frame {
     pub switch_url: String,
     pub switch_name: &'static str,
     pub generation: u64,
-    /// The project's rules did not load: what is shown is of an earlier load.
-    pub project_stale: bool,
+    /// The project's rules did not load: what is shown is of an earlier
+    /// load, and these are the errors, shown on every page next to it.
+    pub project_errors: Option<Problem>,
 }
 
 impl Frame {
-    pub fn new(lang: Lang, nav: &'static str, generation: u64, stale: bool, uri: &str) -> Frame {
+    pub fn new(
+        lang: Lang,
+        nav: &'static str,
+        generation: u64,
+        errors: Option<Problem>,
+        uri: &str,
+    ) -> Frame {
         let other = match lang {
             Lang::Kk => Lang::Ru,
             Lang::Ru => Lang::Kk,
@@ -75,7 +82,7 @@ impl Frame {
                 Lang::Ru => "Русский",
             },
             generation,
-            project_stale: stale,
+            project_errors: errors,
         }
     }
 }

@@ -129,13 +129,12 @@ impl Ctx {
     }
 
     fn frame(&self, nav: &'static str) -> Frame {
-        Frame::new(
-            self.lang,
-            nav,
-            self.snap.generation,
-            self.snap.stale(),
-            &self.uri,
-        )
+        let errors = self
+            .snap
+            .errors
+            .as_ref()
+            .map(|d| Problem::from_diagnostics(d, &self.app.root));
+        Frame::new(self.lang, nav, self.snap.generation, errors, &self.uri)
     }
 
     fn page(&self, nav: &'static str, template: &str, values: serde_json::Value) -> Response {

@@ -294,10 +294,20 @@ fn a_file_with_errors_keeps_the_last_good_preview_marked_stale() {
             LABEL_RU,
         ],
     );
-    assert!(
-        !text.contains("Перечень отсутствующих"),
-        "the last good preview"
+    // The errors next to it, with their place.
+    let place = format!(
+        "--> {}",
+        scratch.locate(FORM, "translated_from: \"2575b85c\"", 17)
     );
+    assert!(text.contains(&place), "{text}");
+    // The last good preview: the edited label is in no page's text.
+    let previews: String = text
+        .split("<p class=\"page-text\">")
+        .skip(1)
+        .filter_map(|p| p.split("</p>").next())
+        .collect();
+    assert!(previews.contains(LABEL_RU), "{previews}");
+    assert!(!previews.contains("Перечень отсутствующих"), "{previews}");
     assert_eq!(
         s.get(&image).status,
         200,
@@ -310,10 +320,7 @@ fn a_file_with_errors_keeps_the_last_good_preview_marked_stale() {
         &[
             "Правила проекта не загружаются",
             "stale translation",
-            &format!(
-                "--> {}",
-                scratch.locate(FORM, "translated_from: \"2575b85c\"", 17)
-            ),
+            &place,
         ],
     );
     // The API refuses to decide on rules with errors, as the CLI does.
