@@ -18,6 +18,7 @@
 //! good one, so that a file with errors leaves the last good preview on
 //! screen, marked stale, next to the errors.
 
+mod api;
 mod cache;
 mod i18n;
 mod pages;
