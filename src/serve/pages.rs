@@ -511,3 +511,37 @@ pub fn service(f: &InForce, lang: Lang) -> ServiceView {
         full: crate::resolve::describe(f),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_switch_keeps_the_other_parameters() {
+        assert_eq!(
+            with_param("/forms?date=2024-06-01&lang=kk", "lang", "ru"),
+            "/forms?date=2024-06-01&lang=ru"
+        );
+        assert_eq!(with_param("/", "lang", "ru"), "/?lang=ru");
+        assert_eq!(percent("cases/a b&c.yaml"), "cases%2Fa%20b%26c.yaml");
+    }
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        let frame = Frame::new(Lang::Ru, "not_found", 1, None, "/x?a=\"><b>");
+        let html = render(
+            "message.html",
+            &frame,
+            serde_json::json!({ "heading": "not_found", "text": "<script>x</script>" }),
+        )
+        .unwrap();
+        assert!(
+            html.contains("&lt;script&gt;x&lt;&#x2f;script&gt;"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script>x") && !html.contains("\"><b>"),
+            "{html}"
+        );
+    }
+}

@@ -1023,3 +1023,43 @@ async fn script() -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_are_names_never_options() {
+        for ok in [
+            "HEAD",
+            "main",
+            "HEAD~2",
+            "v1.0",
+            "origin/main",
+            "HEAD@{1}",
+            "abc123^",
+        ] {
+            assert!(revision_ok(ok), "{ok}");
+        }
+        for bad in ["", "--output=/tmp/x", "-p", "a b", "x;rm", "$(id)", "a\nb"] {
+            assert!(!revision_ok(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rules_diff_lines_are_marked_by_what_they_say() {
+        let lines = diff_lines("x:\n  title:\n    ~ a\n      → b\n    + c\n    - d\n    by `act`");
+        let classes: Vec<&str> = lines.iter().map(|l| l.class).collect();
+        assert_eq!(classes, ["", "", "chg", "chg", "add", "del", "by"]);
+    }
+
+    #[test]
+    fn cases_are_named_by_their_path_under_cases() {
+        let root = Path::new("/p");
+        assert_eq!(case_key(root, Path::new("/p/cases/a.yaml")), "a.yaml");
+        assert_eq!(
+            case_key(root, Path::new("/p/cases/sub/b.yaml")),
+            "sub/b.yaml"
+        );
+    }
+}
