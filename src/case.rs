@@ -15,6 +15,18 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Top-level case keys that no schema declares yet and only [`Case`] reads
+/// (the receipt's office and staff, the pilot's institution, the correction
+/// table, the purpose of a certificate): `schema::read_case` skips them.
+pub const READ_BY_STRUCT: &[&str] = &[
+    "institution",
+    "office",
+    "addressee",
+    "purpose",
+    "correction",
+    "staff",
+];
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {

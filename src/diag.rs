@@ -126,6 +126,12 @@ impl Sources {
     pub fn text(&self, path: &Path) -> Option<&str> {
         self.files.get(path).map(String::as_str)
     }
+
+    /// Adds the files of `other` (the diagnostics of several cases shown
+    /// together).
+    pub fn extend(&mut self, other: Sources) {
+        self.files.extend(other.files);
+    }
 }
 
 /// Every problem found in one run (not the first only), sorted by file and

@@ -326,7 +326,7 @@ mod tests {
         }
         assert!(id_problem("PILOT-2024.0001_a", true).is_none());
         assert!(id_problem("PILOT", false).is_some());
-        assert!(id_problem("iin-foreigners", false).is_none());
+        assert!(id_problem("fishing-permit", false).is_none());
         assert!(id_problem(&"a".repeat(65), true).is_some());
     }
 

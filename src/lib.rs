@@ -16,6 +16,7 @@ pub mod diag;
 pub mod explain;
 pub mod guard;
 pub mod iin;
+pub mod layout_check;
 pub mod load;
 pub mod model;
 pub mod mrz;
@@ -25,6 +26,7 @@ pub mod render;
 pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
+pub mod schema;
 /// `qujat serve`: the local web application over a project, with live reload.
 pub mod serve;
 pub mod text;

@@ -29,7 +29,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load and validate every rule and form file.
+    /// Load and validate every rule and form file, and every case under cases/.
     Check {
         /// List the case data paths form fields can bind to.
         #[arg(long)]
@@ -144,11 +144,15 @@ fn main() -> ExitCode {
 /// stdout; the exit code says whether there were errors.
 fn check_json(project: &Path) -> ExitCode {
     let (json, ok) = match Project::open(project) {
-        Ok(p) => (
-            qujat::diag::Diagnostics::new(p.rules.warnings.clone(), p.rules.sources.clone())
-                .to_json(),
-            true,
-        ),
+        Ok(p) => {
+            let cases = p.check_cases();
+            let mut items = p.rules.warnings.clone();
+            items.extend(cases.items.iter().cloned());
+            let mut sources = p.rules.sources.clone();
+            sources.extend(cases.sources.clone());
+            let all = qujat::diag::Diagnostics::new(items, sources);
+            (all.to_json(), !cases.has_errors())
+        }
         Err(d) => (d.to_json(), false),
     };
     // JSON escapes what a terminal could act on itself.
@@ -191,6 +195,11 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             // The template every form is drawn with must be there too.
             project.renderer()?;
+            // So must every sample case decide: `build` renders them.
+            let cases = project.check_cases();
+            if cases.has_errors() {
+                return Err(Error::Input(cases));
+            }
             let r = &project.rules;
             say(format!(
                 "ok: {} act(s), {} service(s) in {} version(s), {} amending act file(s), {} form(s), {} institution(s), {} convention(s)",

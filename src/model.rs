@@ -245,6 +245,13 @@ parts! {
     steps: Vec<Step> => Steps,
     appeals: Vec<Appeal> => Appeals,
     forms: ServiceForms => Forms,
+    /// The case facts a case of the service carries beyond the engine's own
+    /// (`src/schema/engine.yaml`), amendable fact by fact.
+    facts: crate::schema::Schema => Facts,
+    /// The limits the law sets (ages, numbers of MRP), read as `params.ID`.
+    parameters: Vec<crate::schema::Parameter> => Parameters,
+    /// Named, cited CEL expressions that documents' `when:` name.
+    conditions: Vec<crate::schema::Condition> => Conditions,
 }
 
 impl Parts {
@@ -379,7 +386,26 @@ macro_rules! keyed_by_id {
         }
     )*};
 }
-keyed_by_id!(Channel, Request, DocumentKind, Ground, Step);
+keyed_by_id!(
+    Channel,
+    Request,
+    DocumentKind,
+    Ground,
+    Step,
+    crate::schema::Parameter,
+    crate::schema::Condition,
+    crate::schema::Fact
+);
+
+/// Facts are amended one by one, by id, like the items of a list part.
+impl PartValue for crate::schema::Schema {
+    fn insert(&mut self, other: &Self) -> Result<(), String> {
+        PartValue::insert(&mut self.facts, &other.facts)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), String> {
+        PartValue::remove(&mut self.facts, key)
+    }
+}
 
 impl Keyed for Schedule {
     fn key(&self) -> String {
@@ -557,56 +583,15 @@ pub struct Requirement {
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
     pub document: Ref,
+    /// The id of a condition of the service's `conditions:`; the document
+    /// is required only when it holds.
     #[serde(default)]
-    pub when: Option<Spanned<Condition>>,
+    pub when: Option<Ref>,
     /// The list's own wording of the document, where it differs from the
     /// document's name (order 146 spells the translation "ноториально-
     /// заверенный" in the correction list only); kept, not corrected.
     #[serde(default)]
     pub name: Option<Text>,
-}
-
-/// Facts of a case that make a document required. A closed list: a new
-/// condition in the law needs code that decides it, so an unknown name in a
-/// rule file is an error rather than a requirement that never applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Condition {
-    /// The applicant acts through a representative.
-    Representative,
-    /// The identity document spells the name or birthplace in neither Latin
-    /// nor Cyrillic letters.
-    IdentityDocumentNotInLatinOrCyrillic,
-    /// A child under 16 leaves with the applicant.
-    #[serde(rename = "children-under-16")]
-    ChildrenUnder16,
-    /// A child aged 10 or over leaves with the applicant.
-    #[serde(rename = "child-aged-10-or-over")]
-    ChildAged10OrOver,
-    /// A minor leaves with one parent; the other parent lives in the RK.
-    MinorLeavingWithOneParent,
-    /// Enforcement proceedings on alimony against the applicant, with the
-    /// family members entitled to maintenance living in the RK.
-    AlimonyEnforcement,
-    /// No registration data for the persons of the list's items 3) and 5).
-    NoRegistrationData,
-}
-
-impl Condition {
-    /// The name rule files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Condition::Representative => "representative",
-            Condition::IdentityDocumentNotInLatinOrCyrillic => {
-                "identity-document-not-in-latin-or-cyrillic"
-            }
-            Condition::ChildrenUnder16 => "children-under-16",
-            Condition::ChildAged10OrOver => "child-aged-10-or-over",
-            Condition::MinorLeavingWithOneParent => "minor-leaving-with-one-parent",
-            Condition::AlimonyEnforcement => "alimony-enforcement",
-            Condition::NoRegistrationData => "no-registration-data",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -812,6 +797,17 @@ impl Service {
     }
     pub fn steps(&self) -> &[Step] {
         self.rules.steps.as_deref().unwrap_or_default()
+    }
+    pub fn conditions(&self) -> &[crate::schema::Condition] {
+        self.rules.conditions.as_deref().unwrap_or_default()
+    }
+    pub fn parameters(&self) -> &[crate::schema::Parameter] {
+        self.rules.parameters.as_deref().unwrap_or_default()
+    }
+    /// What a case of the service holds: the engine's facts and the
+    /// service's own.
+    pub fn case_schema(&self) -> crate::schema::Schema {
+        self.rules.facts.clone().unwrap_or_default().with_engine()
     }
 
     /// Why a part the caller needs is absent: its text is not in the seeds,

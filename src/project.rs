@@ -393,6 +393,23 @@ impl Project {
         cases
     }
 
+    /// Loads and decides every sample case under `cases/` as `build` would,
+    /// and returns what is wrong with them: every problem of every case at
+    /// once, each at its case file's line.
+    pub fn check_cases(&self) -> Diagnostics {
+        let mut items = vec![];
+        let mut sources = crate::diag::Sources::default();
+        for path in self.sample_cases() {
+            let decided = case::load_case_with(&path, Links::Refuse)
+                .and_then(|lc| decide::decide(&self.rules, &lc, None).map(|_| ()));
+            if let Err(d) = decided {
+                items.extend(d.items);
+                sources.extend(d.sources);
+            }
+        }
+        Diagnostics::new(items, sources)
+    }
+
     /// What `build` does, one job at a time: the blank forms in force on
     /// the date, then each sample case under the rules of its own date.
     pub fn build_jobs(&self) -> Vec<Job> {

@@ -215,6 +215,7 @@ impl Renderer {
             message: format!("document {ident}: {}", e.message),
             ..e
         })?;
+        check_paper(&doc).map_err(|e| plain(format!("document {ident}: {}", e.message)))?;
         let datetime = Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
             .ok_or_else(|| plain(format!("date {date} out of range")))?;
         let options = PdfOptions {
@@ -231,6 +232,23 @@ impl Renderer {
         // batch grows by about 0.8 MB per document.
         comemo::evict(10);
         Ok((pdf, pages))
+    }
+
+    /// The laid-out pages of a page's document, before PDF export and
+    /// without the checks: for tests that look at where things landed.
+    pub fn layout(&self, page: &Page) -> Result<PagedDocument, RenderError> {
+        let data = serde_json::to_vec(page).map_err(|e| plain(format!("page data: {e}")))?;
+        let world = DocWorld {
+            r: self,
+            data: (file_id(&format!("/{DATA}"))?, Bytes::new(data)),
+            qr: (
+                file_id(&format!("/{QR}"))?,
+                Bytes::from_string(qr_svg(&page.id)?),
+            ),
+        };
+        typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|errs| self.first_error(&world, &errs))
     }
 
     fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
@@ -443,4 +461,22 @@ fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
         missing_glyphs: missing,
         ..plain(format!("the font has no glyph for: {}", names.join(", ")))
     })
+}
+
+/// A value too long for its place must wrap, never run over its neighbours
+/// or off the sheet; see [`crate::layout_check`].
+fn check_paper(doc: &PagedDocument) -> Result<(), RenderError> {
+    let problems = crate::layout_check::problems(doc).map_err(plain)?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = problems.iter().take(8).map(|p| format!("  {p}")).collect();
+    let more = match problems.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!("\n  … and {n} more"),
+    };
+    Err(plain(format!(
+        "text does not fit its place on the paper:\n{}{more}",
+        shown.join("\n")
+    )))
 }

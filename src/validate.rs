@@ -12,6 +12,7 @@ use crate::model::{
     Part, Parts, RawProject, Ref, ServiceFile,
 };
 use crate::resolve::{self, Consolidation};
+use crate::schema::{self, Env, Parameter, Schema};
 use crate::text::{Lang, Text, fingerprint, is_item_marker, list_items};
 use crate::view;
 use chrono::NaiveDate;
@@ -404,7 +405,22 @@ pub fn validate(
     for (id, versions) in &services {
         for (file, base) in versions {
             let mut cons = Consolidation::new(file, base);
-            check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+            let mut written: Vec<(&Path, &Parts)> = vec![(file, &base.rules)];
+            for (f, a) in raw
+                .amendments
+                .iter()
+                .filter(|(_, a)| a.service.value == *id)
+            {
+                for ch in &a.changes {
+                    written.extend(ch.value.replace.iter().map(|p| (f.as_path(), p)));
+                    written.extend(ch.value.insert.iter().map(|p| (f.as_path(), p)));
+                }
+            }
+            let check = |c: &mut Checker, cons: &Consolidation| {
+                check_parts(c, id, cons, file, &convention_ids, &form_ids, &forms);
+                check_conditions(c, cons, file, &written, &sources);
+            };
+            check(&mut c, &cons);
             // Changes taking effect on the same day form one state together.
             let changes = resolve::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
             for (i, o) in changes.iter().enumerate() {
@@ -422,7 +438,7 @@ pub fn validate(
                     .get(i + 1)
                     .is_none_or(|n| n.entry.day() != o.entry.day());
                 if last_of_day {
-                    check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+                    check(&mut c, &cons);
                 }
             }
         }
@@ -669,6 +685,113 @@ fn check_periods(
                     .at("act"),
                 ),
                 Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Checks the case facts, parameters and conditions of one consolidated
+/// state: the declarations themselves, every expression against the facts
+/// (the engine's and the service's) and the parameters, and every `when:`
+/// against the conditions declared. Items inserted by amendments sit in
+/// other files than their part's first one, so each is reported in the file
+/// `written` shows it in.
+fn check_conditions(
+    c: &mut Checker,
+    cons: &Consolidation,
+    fallback: &Path,
+    written: &[(&Path, &Parts)],
+    sources: &Sources,
+) {
+    let s = &cons.rules;
+    let first = |p: Part| {
+        cons.origin
+            .get(&p)
+            .map_or_else(|| fallback.to_path_buf(), |(f, _)| f.clone())
+    };
+    // The file an item is written in: the one with an item of that id at
+    // that position.
+    fn file_of<'a>(
+        written: &[(&'a Path, &Parts)],
+        id: &Ref,
+        pick: fn(&Parts) -> Vec<&Ref>,
+    ) -> Option<&'a Path> {
+        let at = |r: &Ref| (r.referenced.line(), r.referenced.column());
+        written
+            .iter()
+            .find(|(_, p)| {
+                pick(p)
+                    .iter()
+                    .any(|x| at(x) == at(id) && x.value == id.value)
+            })
+            .map(|(f, _)| *f)
+    }
+    let facts = s.facts.clone().unwrap_or_default();
+    let mut by_file: BTreeMap<PathBuf, Schema> = BTreeMap::new();
+    for f in &facts.facts {
+        let file = file_of(written, &f.id, |p| {
+            p.facts
+                .iter()
+                .flat_map(|s| &s.facts)
+                .map(|x| &x.id)
+                .collect()
+        })
+        .map_or_else(|| first(Part::Facts), Path::to_path_buf);
+        by_file.entry(file).or_default().facts.push(f.clone());
+    }
+    for (file, part) in &by_file {
+        c.errors.extend(part.check(file));
+        c.errors.extend(part.engine_clashes(file));
+    }
+    let mut params_by_file: BTreeMap<PathBuf, Vec<Parameter>> = BTreeMap::new();
+    for p in s.parameters.iter().flatten() {
+        let file = file_of(written, &p.id, |p| {
+            p.parameters.iter().flatten().map(|x| &x.id).collect()
+        })
+        .map_or_else(|| first(Part::Parameters), Path::to_path_buf);
+        params_by_file.entry(file).or_default().push(p.clone());
+    }
+    for (file, list) in &params_by_file {
+        c.errors.extend(schema::check_parameters(file, list));
+    }
+    let schema = facts.with_engine();
+    let params = schema::params(s.parameters.as_deref().unwrap_or_default());
+    let env = Env {
+        schema: &schema,
+        params: &params,
+    };
+    let mut conds_by_file: BTreeMap<PathBuf, Vec<schema::Condition>> = BTreeMap::new();
+    for x in s.conditions.iter().flatten() {
+        let file = file_of(written, &x.id, |p| {
+            p.conditions.iter().flatten().map(|x| &x.id).collect()
+        })
+        .map_or_else(|| first(Part::Conditions), Path::to_path_buf);
+        conds_by_file.entry(file).or_default().push(x.clone());
+    }
+    let mut declared: BTreeSet<&str> = BTreeSet::new();
+    for x in s.conditions.iter().flatten() {
+        declared.insert(&x.id.value);
+    }
+    for (file, list) in &conds_by_file {
+        let text = sources.text(file).unwrap_or_default();
+        let (_, errors) = schema::compile(file, text, list, env);
+        c.errors.extend(errors);
+    }
+    let req_file = first(Part::Requirements);
+    let prefix = cons
+        .origin
+        .get(&Part::Requirements)
+        .map_or("rules", |(_, p)| p.as_str());
+    for (i, r) in s.requirements.iter().flatten().enumerate() {
+        for (j, d) in r.documents.iter().enumerate() {
+            if let Some(w) = &d.when {
+                c.known(
+                    &req_file,
+                    w,
+                    "condition",
+                    &declared,
+                    format!("{prefix}.requirements[{i}].documents[{j}].when"),
+                );
             }
         }
     }

@@ -7,10 +7,7 @@ use common::{Scratch, project};
 use qujat::project::Project;
 
 fn errors(s: &Scratch) -> Vec<String> {
-    match Project::open(&s.dir) {
-        Ok(_) => panic!("broken rules were accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect(),
-    }
+    common::open_errors(&s.dir)
 }
 
 fn assert_error(errs: &[String], expected: &str) {

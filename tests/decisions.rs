@@ -457,7 +457,7 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
     );
     assert_block(
         &t,
-        "   ✓ `power-of-attorney` is required because the case shows condition `representative`\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   representative\n       fact: applies through a representative: Ахметов Берик (cases/receipt-incomplete.yaml:17)\n",
+        "   ✓ `power-of-attorney` is required because the case shows condition `representative`\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   representative: has(case.representative) [mvd-146-2023, appendix 3, item 8, sub 1)]\n       fact: representative = present (cases/receipt-incomplete.yaml:17)\n",
     );
     assert_block(
         &t,
@@ -465,7 +465,11 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
     );
     assert_block(
         &t,
-        "is not required: its condition does not hold\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   identity-document-not-in-latin-or-cyrillic\n       fact: `identity-document` written in: latin, other (cases/receipt-incomplete.yaml:20)\n",
+        "is not required: its condition does not hold\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   identity-document-not-in-latin-or-cyrillic: documents.exists(d, d.document in [\"identity-document\", \"identity-document-copy\"] && (!has(d.scripts) || !(\"latin\" in d.scripts || \"cyrillic\" in d.scripts))) [mvd-146-2023, appendix 3, item 8, sub 1)]\n",
+    );
+    assert_block(
+        &t,
+        "       fact: documents[1].document = identity-document (cases/receipt-incomplete.yaml:20)\n       fact: documents[1].scripts = latin, other (cases/receipt-incomplete.yaml:24)\n",
     );
     assert_block(
         &t,

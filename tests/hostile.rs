@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Scratch, root};
+use common::{Scratch, open_errors, root};
 use qujat::project::{Error, Project};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -191,10 +191,7 @@ fn service_and_form_ids_that_are_not_one_plain_name_fail_check() {
         "id: pilot-certificate",
         "id: ../../cert",
     );
-    let errs = match Project::open(&s.dir) {
-        Ok(_) => panic!("accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    };
+    let errs = open_errors(&s.dir);
     assert_one(
         &errs,
         &format!(
@@ -216,10 +213,7 @@ fn a_form_defined_twice_is_reported_in_its_own_file() {
     let s = Scratch::new("twice");
     let text = std::fs::read_to_string(s.path("forms/pilot-certificate.yaml")).unwrap();
     s.write("forms/zz-copy.yaml", &text);
-    let errs = match Project::open(&s.dir) {
-        Ok(_) => panic!("accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    };
+    let errs = open_errors(&s.dir);
     assert_one(
         &errs,
         &format!(
@@ -286,10 +280,7 @@ fn links_in_templates_rules_and_cases_are_refused() {
     let mrp = s.path("rules/mrp.yaml");
     std::fs::rename(&mrp, s.path("mrp.yaml")).unwrap();
     symlink(s.path("mrp.yaml"), &mrp).unwrap();
-    let errs = match Project::open(&s.dir) {
-        Ok(_) => panic!("a linked rule file was accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    };
+    let errs = open_errors(&s.dir);
     assert_one(&errs, "rules/mrp.yaml:1:1: this is a symbolic link");
     std::fs::remove_file(&mrp).unwrap();
     std::fs::rename(s.path("mrp.yaml"), &mrp).unwrap();
@@ -439,10 +430,7 @@ fn results_before_the_application_and_merge_keys_are_refused() {
     );
     // In rule files too.
     s.edit("rules/mrp.yaml", "\n", "\nx: &x { a: 1 }\ny:\n  <<: *x\n");
-    let errs = match Project::open(&s.dir) {
-        Ok(_) => panic!("accepted"),
-        Err(d) => d.items.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    };
+    let errs = open_errors(&s.dir);
     assert_one(&errs, "rules/mrp.yaml:");
     assert!(errs.iter().any(|e| e.contains("merge keys")), "{errs:#?}");
 }
@@ -557,4 +545,39 @@ fn paths_typed_by_the_user_are_relative_to_the_current_directory() {
             .is_file()
     );
     assert!(!s.path("out").exists(), "wrote into the project's out/");
+}
+
+#[test]
+fn check_reports_every_broken_sample_case_at_its_line() {
+    let s = Scratch::new("check-cases");
+    variant(
+        &s,
+        "cases/zz-broken.yaml",
+        &[
+            ("id: pilot-2024-0001", "id: \"../x\""),
+            ("\"Stockholm\"", "\"Stock\\u200Bholm\""),
+            ("completed: 2024-06-04", "completed: 2024-06-01"),
+        ],
+    );
+    let o = qujat(&s.dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    for want in [
+        "cases/zz-broken.yaml:2:5",
+        "cases/zz-broken.yaml:20:16",
+        "cases/zz-broken.yaml:35:14",
+        "3 errors",
+    ] {
+        assert!(err.contains(want), "no {want:?} in\n{err}");
+    }
+    let o = qujat(&s.dir, &["check", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let errors = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .count();
+    assert_eq!(errors, 3, "{json:#}");
 }

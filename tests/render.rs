@@ -118,6 +118,31 @@ fn pilot_application_carries_the_seeds_wording_in_both_languages() {
     );
 }
 
+/// Algorithm appendices 1–3 carry, in their corner, the joint order's
+/// reference (seed 000 in Kazakh, seed 001 in Russian).
+#[test]
+fn pilot_corner_blocks_carry_the_order_reference() {
+    let kk = "Қазақстан Республикасы ішкі істер министрі 2024 жылғы 19 наурыздағы № 246, Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрі 2024 жылғы 19 наурыздағы № 166/НҚ мен Қазақстан Республикасы Сыртқы істер министрінің міндетін атқарушы 2024 жылғы 19 наурыздағы № 11-1-4/113";
+    let ru = "Министр внутренних дел Республики Казахстан от 19 марта 2024 года № 246, Министр цифрового развития, инноваций и аэрокосмической промышленности Республики Казахстан от 19 марта 2024 года № 166/НҚ и Исполняющий обязанности Министра иностранных дел Республики Казахстан от 19 марта 2024 года № 11-1-4/113";
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    for (doc, wanted) in [
+        ("blank/iin-pilot-2024/pilot-application.kk.pdf", vec![kk]),
+        ("blank/iin-pilot-2024/pilot-application.ru.pdf", vec![ru]),
+        ("cases/pilot-2024-0001/pilot-application.kk.pdf", vec![kk]),
+        ("cases/pilot-2024-0001/pilot-certificate.pdf", vec![kk, ru]),
+        (
+            "cases/pilot-2024-0002/pilot-refusal-notice.pdf",
+            vec![kk, ru],
+        ),
+        ("blank/iin-pilot-2024/pilot-certificate.pdf", vec![kk, ru]),
+    ] {
+        let text = squeeze(&text_of(doc));
+        for w in wanted {
+            assert!(text.contains(&squeeze(w)), "{doc} lacks {w:?}");
+        }
+    }
+}
+
 #[test]
 fn certificate_is_bilingual_with_the_formed_iin() {
     let t = text_of("cases/pilot-2024-0001/pilot-certificate.pdf");

@@ -376,7 +376,7 @@ pub fn service(f: &InForce, lang: Lang) -> ServiceView {
                 note: d
                     .when
                     .as_ref()
-                    .map(|w| format!("{}: {}", t["when"], w.value.name())),
+                    .map(|w| format!("{}: {}", t["when"], w.value)),
             })
             .collect::<Vec<_>>();
         if !items.is_empty() {
@@ -399,6 +399,20 @@ pub fn service(f: &InForce, lang: Lang) -> ServiceView {
             });
         }
     };
+    section(
+        "conditions",
+        s.conditions()
+            .iter()
+            .map(|c| item(format!("{}: {}", c.id.value, c.expr.value), &c.cite))
+            .collect(),
+    );
+    section(
+        "parameters",
+        s.parameters()
+            .iter()
+            .map(|x| item(format!("{} = {}", x.id.value, x.value.value), &x.cite))
+            .collect(),
+    );
     section(
         "legalization",
         r.legalization

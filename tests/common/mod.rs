@@ -20,6 +20,15 @@ pub fn project() -> &'static Project {
     })
 }
 
+/// Every problem `Project::open` finds in a broken project, as
+/// `file:line:column: message (at key.path)`; panics if it opens.
+pub fn open_errors(dir: &Path) -> Vec<String> {
+    match Project::open(dir) {
+        Ok(_) => panic!("broken rules were accepted"),
+        Err(d) => d.items.iter().map(ToString::to_string).collect(),
+    }
+}
+
 /// Text of a PDF with white space collapsed (lopdf breaks lines differently
 /// from the layout, so only the sequence of words is compared).
 pub fn pdf_text(pdf: &[u8]) -> String {
