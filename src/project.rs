@@ -120,8 +120,9 @@ pub struct Project {
     pub root: PathBuf,
     pub rules: Rules,
     renderer: OnceLock<Renderer>,
-    /// Pixels per point of page images drawn with each PDF, if any.
-    previews: Option<f32>,
+    /// Pixels per point of page images drawn with each PDF, if any, and
+    /// the documents already drawn.
+    previews: Option<(f32, std::sync::Arc<crate::render::Memo>)>,
 }
 
 impl Project {
@@ -138,9 +139,14 @@ impl Project {
     }
 
     /// Draws every rendered document's pages as images too, at
-    /// `pixel_per_pt` (for `qujat serve`).
-    pub fn with_previews(mut self, pixel_per_pt: f32) -> Project {
-        self.previews = Some(pixel_per_pt);
+    /// `pixel_per_pt` (for `qujat serve`), reusing the documents `memo`
+    /// holds from earlier loads when nothing they depend on changed.
+    pub fn with_previews(
+        mut self,
+        pixel_per_pt: f32,
+        memo: std::sync::Arc<crate::render::Memo>,
+    ) -> Project {
+        self.previews = Some((pixel_per_pt, memo));
         self
     }
 
@@ -150,8 +156,8 @@ impl Project {
             return Ok(r);
         }
         let mut r = Renderer::new(&self.root.join("templates"))?;
-        if let Some(scale) = self.previews {
-            r = r.with_previews(scale);
+        if let Some((scale, memo)) = &self.previews {
+            r = r.with_previews(*scale, memo.clone());
         }
         Ok(self.renderer.get_or_init(|| r))
     }

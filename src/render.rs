@@ -72,6 +72,7 @@ fn plain(message: impl Into<String>) -> RenderError {
 }
 
 /// A finished document.
+#[derive(Clone)]
 pub struct Rendered {
     pub pdf: Vec<u8>,
     /// What the QR code says (also the SHA-256 of the page data).
@@ -100,6 +101,41 @@ pub struct Renderer {
     main: FileId,
     /// Pixels per point of page images, when previews are made.
     preview: Option<f32>,
+    /// Documents already made with their previews, shared with the
+    /// renderers of later loads of the project.
+    memo: Option<std::sync::Arc<Memo>>,
+    /// SHA-256 of every template's name and text: part of a memo's key.
+    templates_digest: String,
+}
+
+/// Documents already rendered with their page images (`qujat serve`), by
+/// everything the result depends on: the page data, the date, the
+/// templates and the scale (fonts are compiled in). After a save only the
+/// documents whose data or templates changed are drawn again.
+#[derive(Default)]
+pub struct Memo {
+    documents: std::sync::Mutex<std::collections::VecDeque<(String, Rendered)>>,
+}
+
+/// How many documents a memo keeps (the repository has about thirty; a
+/// page image is 100 KB or so).
+const MEMO_DOCUMENTS: usize = 96;
+
+impl Memo {
+    fn get(&self, key: &str) -> Option<Rendered> {
+        let docs = self.documents.lock().ok()?;
+        docs.iter().find(|(k, _)| k == key).map(|(_, r)| r.clone())
+    }
+
+    fn put(&self, key: String, r: &Rendered) {
+        if let Ok(mut docs) = self.documents.lock() {
+            docs.retain(|(k, _)| *k != key);
+            if docs.len() >= MEMO_DOCUMENTS {
+                docs.pop_front();
+            }
+            docs.push_back((key, r.clone()));
+        }
+    }
 }
 
 fn file_id(path: &str) -> Result<FileId, RenderError> {
@@ -146,6 +182,19 @@ impl Renderer {
                 templates_dir.display()
             )));
         }
+        let mut names: Vec<(String, &str)> = sources
+            .iter()
+            .map(|(id, src)| (id.vpath().get_with_slash().to_string(), src.text()))
+            .collect();
+        names.sort();
+        let mut hasher = Sha256::new();
+        for (name, text) in names {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        let templates_digest = hex(&hasher.finalize());
         Ok(Renderer {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(book),
@@ -154,13 +203,17 @@ impl Renderer {
             sources,
             main,
             preview: None,
+            memo: None,
+            templates_digest,
         })
     }
 
     /// Also draws every page as an image at `pixel_per_pt`, from the same
-    /// compile as the PDF (so a preview never differs from the document).
-    pub fn with_previews(mut self, pixel_per_pt: f32) -> Renderer {
+    /// compile as the PDF (so a preview never differs from the document),
+    /// reusing the documents `memo` already holds.
+    pub fn with_previews(mut self, pixel_per_pt: f32, memo: std::sync::Arc<Memo>) -> Renderer {
         self.preview = Some(pixel_per_pt);
+        self.memo = Some(memo);
         self
     }
 
@@ -173,13 +226,24 @@ impl Renderer {
             "qujat;id={};kind={};date={};sha256={digest}",
             page.id, page.form, date
         );
+        let key = format!(
+            "{digest};{date};{};{:?}",
+            self.templates_digest, self.preview
+        );
+        if let Some(r) = self.memo.as_ref().and_then(|m| m.get(&key)) {
+            return Ok(r);
+        }
         let qr = qr_svg(&qr_payload)?;
         let (pdf, pages) = self.compile(data, qr, &page.id, date)?;
-        Ok(Rendered {
+        let rendered = Rendered {
             pdf,
             qr_payload,
             pages,
-        })
+        };
+        if let Some(m) = &self.memo {
+            m.put(key, &rendered);
+        }
+        Ok(rendered)
     }
 
     /// The Typst part alone: compile prepared page data and export the PDF.

@@ -154,6 +154,9 @@ pub(crate) struct App {
     pub previews: cache::Cache<routes::Set, routes::Previews>,
     pub decisions: cache::Cache<(String, Option<NaiveDate>), routes::CaseView>,
     pub review: tokio::sync::Mutex<Option<routes::RevisionReview>>,
+    /// Documents drawn with their page images, kept across loads: after a
+    /// save only what changed is drawn again.
+    drawn: Arc<crate::render::Memo>,
 }
 
 impl App {
@@ -180,6 +183,7 @@ impl App {
             previews: cache::Cache::new(),
             decisions: cache::Cache::new(),
             review: tokio::sync::Mutex::new(None),
+            drawn: Arc::default(),
         }
     }
 
@@ -207,7 +211,8 @@ impl App {
     /// Loads the project again (blocking: call it off the async threads)
     /// and tells every open page.
     pub fn reload(&self) {
-        let opened = Project::open(&self.root).map(|p| p.with_previews(PIXELS_PER_POINT));
+        let opened = Project::open(&self.root)
+            .map(|p| p.with_previews(PIXELS_PER_POINT, self.drawn.clone()));
         let previous = self.snapshot();
         let next = match opened {
             Ok(p) => {

@@ -270,6 +270,30 @@ fn a_save_reloads_and_tells_the_open_pages() {
 }
 
 #[test]
+fn a_template_edit_draws_every_preview_again() {
+    // Documents are reused across loads when nothing they depend on
+    // changed; the templates are part of that.
+    let scratch = Scratch::new("serve-template");
+    let s = Server::start(&scratch.dir, &[]);
+    let first_image = |html: &str| {
+        attributes(html, "src")
+            .into_iter()
+            .find(|u| u.starts_with("/png?"))
+            .unwrap()
+    };
+    let before = s
+        .get(&first_image(&s.get(&format!("/forms?date={DATE}")).text()))
+        .body;
+    let g = s.generation();
+    scratch.edit("templates/form.typ", "size: 12pt,", "size: 11pt,");
+    s.wait_reload(g);
+    let after = s
+        .get(&first_image(&s.get(&format!("/forms?date={DATE}")).text()))
+        .body;
+    assert_ne!(before, after, "the image did not change with the template");
+}
+
+#[test]
 fn a_file_with_errors_keeps_the_last_good_preview_marked_stale() {
     let scratch = Scratch::new("serve-stale");
     let s = Server::start(&scratch.dir, &[]);
