@@ -47,7 +47,7 @@ impl Browser {
     fn launch() -> Browser {
         let profile = std::env::temp_dir().join(format!("qujat-chromium-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
-        let mut child = Command::new(chromium())
+        let child = Command::new(chromium())
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -67,11 +67,14 @@ impl Browser {
             .stderr(Stdio::piped())
             .spawn()
             .expect("cannot start Chromium");
+        // Stopped even if the connection below fails.
+        let mut child = Stopped(Some(child));
+        let process = child.0.as_mut().unwrap();
         // Chromium logs on stderr all along: read it to the end on a
         // thread of its own (a full pipe would stop it), handing over the
         // line with the DevTools address.
         let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
+        let stderr = process.stderr.take().unwrap();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("DevTools listening on ") {
@@ -103,7 +106,7 @@ impl Browser {
             s.set_read_timeout(Some(PATIENCE)).unwrap();
         }
         Browser {
-            child,
+            child: child.0.take().unwrap(),
             ws,
             next_id: 1,
             profile,
@@ -172,6 +175,18 @@ impl Drop for Browser {
 
 /// A GET to Chromium's DevTools HTTP endpoint, which keeps the connection
 /// open: the body is read up to its Content-Length.
+/// A Chromium process killed when dropped, until it is handed over.
+struct Stopped(Option<Child>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 fn http_get(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(PATIENCE)).unwrap();
