@@ -207,11 +207,23 @@ pub fn load_case(path: &Path) -> Result<LoadedCase, Diagnostics> {
 /// limit (see [`guard`]), YAML or key errors, an id that cannot name a
 /// folder, a result dated before the application.
 pub fn load_case_with(path: &Path, links: Links) -> Result<LoadedCase, Diagnostics> {
+    match guard::read_text(path, path, links) {
+        Ok(text) => parse_case(path, text),
+        Err(d) => Err(Diagnostics::new(vec![d], Sources::default())),
+    }
+}
+
+/// Loads a case that is not a file (a request body to `qujat serve`) with
+/// the same checks, its diagnostics naming `shown`.
+pub fn load_case_bytes(shown: &Path, bytes: Vec<u8>) -> Result<LoadedCase, Diagnostics> {
+    match guard::text_of(bytes, shown) {
+        Ok(text) => parse_case(shown, text),
+        Err(d) => Err(Diagnostics::new(vec![d], Sources::default())),
+    }
+}
+
+fn parse_case(path: &Path, text: String) -> Result<LoadedCase, Diagnostics> {
     let mut sources = Sources::default();
-    let text = match guard::read_text(path, path, links) {
-        Ok(t) => t,
-        Err(d) => return Err(Diagnostics::new(vec![d], sources)),
-    };
     sources.insert(path, text.clone());
     let mut errors = guard::check_values(&text, path, ValueRules::CASE);
     let parsed = crate::load::parse::<Case>(path, &text);

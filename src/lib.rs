@@ -28,6 +28,8 @@ pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
 pub mod schema;
+/// `qujat serve`: the local web application over a project, with live reload.
+pub mod serve;
 pub mod text;
 pub mod validate;
 pub mod view;

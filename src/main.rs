@@ -104,12 +104,44 @@ enum Command {
         #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: Option<u16>,
     },
+    /// Serve the project to a browser on this machine: services, forms as
+    /// page images, cases, diagnostics and review, updated live as files
+    /// are saved; plus an HTTP API (decide, render, services).
+    Serve {
+        /// The port to listen on (0: any free port, printed on start).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// The address to listen on. Anything but loopback needs --public.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Allow a non-loopback --bind: the project becomes readable by
+        /// anyone who can reach the address.
+        #[arg(long)]
+        public: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Check { json: true, .. } = cli.command {
         return check_json(&cli.project);
+    }
+    // The server starts even on rules with errors: it shows them.
+    if let Command::Serve { port, bind, public } = cli.command {
+        let options = qujat::serve::Options {
+            project: cli.project,
+            bind,
+            port,
+            public,
+            date: cli.as_of,
+        };
+        return match qujat::serve::run(options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                warn(format!("error: {e}\n"));
+                ExitCode::FAILURE
+            }
+        };
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -343,6 +375,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 say(format!("note: {n}"));
             }
         }
+        Command::Serve { .. } => unreachable!("handled before the project is opened"),
         Command::Build {
             out,
             quiet,

@@ -71,6 +71,8 @@ impl From<RenderError> for Error {
 pub struct Document {
     pub name: PathBuf,
     pub pdf: Vec<u8>,
+    /// The pages as images, when the project makes previews (`serve`).
+    pub pages: Vec<crate::render::PageImage>,
 }
 
 /// The documents of one case, and outcomes for which the seeds give no form.
@@ -118,6 +120,9 @@ pub struct Project {
     pub root: PathBuf,
     pub rules: Rules,
     renderer: OnceLock<Renderer>,
+    /// Pixels per point of page images drawn with each PDF, if any, and
+    /// the documents already drawn.
+    previews: Option<(f32, std::sync::Arc<crate::render::Memo>)>,
 }
 
 impl Project {
@@ -129,7 +134,20 @@ impl Project {
             root: root.to_path_buf(),
             rules,
             renderer: OnceLock::new(),
+            previews: None,
         })
+    }
+
+    /// Draws every rendered document's pages as images too, at
+    /// `pixel_per_pt` (for `qujat serve`), reusing the documents `memo`
+    /// holds from earlier loads when nothing they depend on changed.
+    pub fn with_previews(
+        mut self,
+        pixel_per_pt: f32,
+        memo: std::sync::Arc<crate::render::Memo>,
+    ) -> Project {
+        self.previews = Some((pixel_per_pt, memo));
+        self
     }
 
     /// The Typst renderer, built on first use and shared by every document.
@@ -137,7 +155,10 @@ impl Project {
         if let Some(r) = self.renderer.get() {
             return Ok(r);
         }
-        let r = Renderer::new(&self.root.join("templates"))?;
+        let mut r = Renderer::new(&self.root.join("templates"))?;
+        if let Some((scale, memo)) = &self.previews {
+            r = r.with_previews(*scale, memo.clone());
+        }
         Ok(self.renderer.get_or_init(|| r))
     }
 
@@ -161,9 +182,9 @@ impl Project {
         date: NaiveDate,
         case: Option<&LoadedCase>,
         form_file: &Path,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Vec<u8>, Vec<crate::render::PageImage>), Error> {
         let e = match self.renderer()?.render(page, date) {
-            Ok(r) => return Ok(r.pdf),
+            Ok(r) => return Ok((r.pdf, r.pages)),
             Err(e) => e,
         };
         let Some(&c) = e.missing_glyphs.first() else {
@@ -275,11 +296,11 @@ impl Project {
                 if let Some(f) = in_force.get(&form.service.value) {
                     page.meta.description.push_str(&resolve::provenance(f));
                 }
-                let pdf = self.render_page(&page, date, None, &file)?;
+                let (pdf, pages) = self.render_page(&page, date, None, &file)?;
                 let name = Path::new("blank")
                     .join(&form.service.value)
                     .join(Self::file_name(form, &langs));
-                docs.push(Document { name, pdf });
+                docs.push(Document { name, pdf, pages });
             }
         }
         Ok((docs, notes))
@@ -353,11 +374,11 @@ impl Project {
                 page.meta
                     .description
                     .push_str(&resolve::provenance(&d.rules));
-                let pdf = self.render_page(&page, date, Some(lc), &file)?;
+                let (pdf, pages) = self.render_page(&page, date, Some(lc), &file)?;
                 let name = Path::new("cases")
                     .join(&lc.case.id.value)
                     .join(Self::file_name(form, &langs));
-                documents.push(Document { name, pdf });
+                documents.push(Document { name, pdf, pages });
             }
         }
         Ok(CaseDocuments { documents, notes })
