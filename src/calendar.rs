@@ -24,7 +24,7 @@ use serde_saphyr::Spanned;
 use crate::diag::Diagnostic;
 
 /// The calendar file as written: see `rules/calendar.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarFile {
     pub law: Law,
@@ -40,19 +40,21 @@ pub struct CalendarFile {
 }
 
 /// The Law's rules that hold for every year.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Law {
     pub act: String,
     pub source: String,
     /// The first day the lists are encoded for; earlier dates are an error.
+    #[schemars(with = "NaiveDate")]
     pub covers_from: Spanned<NaiveDate>,
     /// The weekly days off of the working week the terms count on.
+    #[schemars(with = "Vec<DayOfWeek>")]
     pub weekend: Vec<Spanned<DayOfWeek>>,
     pub carry_over: CarryOver,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CarryOver {
     pub rule: CarryOverRule,
@@ -61,7 +63,7 @@ pub struct CarryOver {
 
 /// How a holiday on a weekly day off is made up for. The Law knows one way;
 /// naming it keeps the rule in the data next to its source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CarryOverRule {
     /// The next working day after the holiday is a day off; holidays in a
@@ -70,7 +72,7 @@ pub enum CarryOverRule {
     NextWorkingDay,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DayOfWeek {
     Monday,
@@ -98,17 +100,21 @@ impl From<DayOfWeek> for Weekday {
 
 /// A day on the same month and day each year, between the dates the Law
 /// lists it (30 August until 2025, 15 March from 2027).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnualDay {
+    #[schemars(with = "u32")]
     pub month: Spanned<u32>,
+    #[schemars(with = "u32")]
     pub day: Spanned<u32>,
     pub name: String,
     /// The first occurrence that counts is on or after this date.
     #[serde(default)]
+    #[schemars(with = "Option<NaiveDate>")]
     pub from: Option<Spanned<NaiveDate>>,
     /// The last occurrence that counts is on or before this date.
     #[serde(default)]
+    #[schemars(with = "Option<NaiveDate>")]
     pub until: Option<Spanned<NaiveDate>>,
     pub source: String,
     /// What the sources do not establish yet, for someone to check.
@@ -118,9 +124,10 @@ pub struct AnnualDay {
 
 /// What one year adds to the Law. An absent key means "not recorded": the
 /// year is computed without it, with a caveat.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearEntry {
+    #[schemars(with = "String")]
     pub source: Spanned<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -138,18 +145,21 @@ pub struct YearEntry {
     pub carried_over: Option<Vec<Move>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatedEntry {
+    #[schemars(with = "NaiveDate")]
     pub date: Spanned<NaiveDate>,
     pub source: String,
 }
 
 /// A day off moved from `from` to `to`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
+    #[schemars(with = "NaiveDate")]
     pub from: Spanned<NaiveDate>,
+    #[schemars(with = "NaiveDate")]
     pub to: Spanned<NaiveDate>,
     pub source: String,
 }

@@ -12,11 +12,18 @@ use crate::yaml_path::KeyPaths;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Top-level case keys that no schema declares yet and only [`Case`] reads
+/// (the pilot's institution, a number of rules/institutions.yaml the
+/// engine checks): `schema::read_case` skips them.
+pub const READ_BY_STRUCT: &[&str] = &["institution"];
+
+/// The keys every case has, read with serde. Keys a service declares in
+/// its `facts:` (`exit:` …) are not here: `schema::read_case` reads and
+/// checks every key against the service's schema, unknown ones included,
+/// so this struct ignores what it does not name.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Case {
     /// Identifies the case's documents (PDF ident, QR code, file names).
     pub id: Spanned<String>,
@@ -28,156 +35,15 @@ pub struct Case {
     pub institution: Option<Spanned<u32>>,
     /// Date of application: the rules in force on it decide the case.
     pub date: NaiveDate,
-    /// Address of the provider's or State Corporation's office (receipt).
-    #[serde(default)]
-    pub office: Option<CaseText>,
-    /// "кому": position, surname and initials of the official addressed.
-    #[serde(default)]
-    pub addressee: Option<CaseText>,
-    /// "для ___": the purpose the applicant states.
-    #[serde(default)]
-    pub purpose: Option<CaseText>,
     pub applicant: Applicant,
     #[serde(default)]
     pub representative: Option<Spanned<Representative>>,
     pub documents: Vec<PresentedDocument>,
     #[serde(default)]
     pub findings: Vec<Finding>,
-    #[serde(default)]
-    pub correction: BTreeMap<CorrectionParam, Change>,
     /// What the provider did; absent while the application is being processed.
     #[serde(default)]
     pub result: Option<Processed>,
-    /// The official who wrote the receipt ("Исполнитель").
-    #[serde(default)]
-    pub staff: Option<Staff>,
-    /// The exit service's questionnaire answers and family facts.
-    #[serde(default)]
-    pub exit: Option<Exit>,
-}
-
-/// An application to leave for permanent residence: the answers of the
-/// questionnaire (order No. 348, appendix 1) and the facts the document
-/// list's conditions turn on (appendix 2, item 10). Documented field by field
-/// in docs/exit-case-data.md. Option answers are the option ids of
-/// forms/exit-questionnaire.yaml.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Exit {
-    #[serde(default)]
-    pub passport: Option<IdDoc>,
-    #[serde(default)]
-    pub id_card: Option<IdDoc>,
-    #[serde(default)]
-    pub birth_okrug: Option<CaseText>,
-    #[serde(default)]
-    pub birth_settlement: Option<CaseText>,
-    #[serde(default)]
-    pub military_service_status: Option<CaseText>,
-    #[serde(default)]
-    pub previous_citizenship: Option<CaseText>,
-    #[serde(default)]
-    pub departure: Option<Place>,
-    #[serde(default)]
-    pub destination: Option<Place>,
-    #[serde(default)]
-    pub purpose: Option<String>,
-    #[serde(default)]
-    pub social_category: Option<String>,
-    #[serde(default)]
-    pub education: Option<Education>,
-    #[serde(default)]
-    pub marital_status: Option<String>,
-    /// Minor children leaving with the applicant.
-    #[serde(default)]
-    pub children: Vec<Child>,
-    #[serde(default)]
-    pub relatives: Vec<Relative>,
-    /// Work in the last five years.
-    #[serde(default)]
-    pub work: Vec<Work>,
-    /// Enforcement proceedings on alimony are pending against the applicant.
-    #[serde(default)]
-    pub alimony_enforcement: bool,
-    /// The family members the applicant must maintain live in the RK.
-    #[serde(default)]
-    pub alimony_recipients_stay_in_rk: bool,
-    /// No registration data for the persons of item 10 3) and 5).
-    #[serde(default)]
-    pub registration_data_missing: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdDoc {
-    pub number: String,
-    pub issued: NaiveDate,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Place {
-    #[serde(default)]
-    pub country: Option<CaseText>,
-    #[serde(default)]
-    pub region: Option<CaseText>,
-    #[serde(default)]
-    pub district: Option<CaseText>,
-    #[serde(default)]
-    pub okrug: Option<CaseText>,
-    #[serde(default)]
-    pub settlement: Option<CaseText>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Education {
-    #[serde(default)]
-    pub level: Option<String>,
-    #[serde(default)]
-    pub specialty: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Child {
-    pub name: String,
-    #[serde(default)]
-    pub iin: Option<String>,
-    pub birth_date: NaiveDate,
-    #[serde(default)]
-    pub passport_number: Option<String>,
-    pub sex: Sex,
-    #[serde(default)]
-    pub rk_citizen: bool,
-    /// The child leaves with one parent while the other lives in the RK.
-    #[serde(default)]
-    pub other_parent_stays_in_rk: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Relative {
-    pub name: String,
-    #[serde(default)]
-    pub iin: Option<String>,
-    pub relation: CaseText,
-    pub birth_date_and_place: CaseText,
-    pub residence: CaseText,
-    pub workplace: CaseText,
-    #[serde(default)]
-    pub marriage_registration_place: Option<CaseText>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Work {
-    pub years: String,
-    pub organization: CaseText,
-    pub address: CaseText,
-    pub workplace: CaseText,
-    pub position: CaseText,
-    pub secret_clearance: CaseText,
 }
 
 /// Whole years between `birth` and `on`.
@@ -301,43 +167,12 @@ pub struct Finding {
     pub note: String,
 }
 
-/// The parameters of the correction form (order No. 146, appendix 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CorrectionParam {
-    Surname,
-    GivenName,
-    Patronymic,
-    BirthDate,
-    BirthPlace,
-    Citizenship,
-    Sex,
-    DocumentNumber,
-    DocumentIssued,
-    DocumentValidUntil,
-    DocumentCountry,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Change {
-    pub current: CaseText,
-    pub new: CaseText,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Processed {
     pub completed: NaiveDate,
     /// Serial (digits 8–11) of the IIN formed; the IIN is derived from it.
     pub iin_serial: u16,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Staff {
-    pub name: String,
-    pub phone: String,
 }
 
 /// A case file with its path and text (for diagnostics).
@@ -372,11 +207,23 @@ pub fn load_case(path: &Path) -> Result<LoadedCase, Diagnostics> {
 /// limit (see [`guard`]), YAML or key errors, an id that cannot name a
 /// folder, a result dated before the application.
 pub fn load_case_with(path: &Path, links: Links) -> Result<LoadedCase, Diagnostics> {
+    match guard::read_text(path, path, links) {
+        Ok(text) => parse_case(path, text),
+        Err(d) => Err(Diagnostics::new(vec![d], Sources::default())),
+    }
+}
+
+/// Loads a case that is not a file (a request body to `qujat serve`) with
+/// the same checks, its diagnostics naming `shown`.
+pub fn load_case_bytes(shown: &Path, bytes: Vec<u8>) -> Result<LoadedCase, Diagnostics> {
+    match guard::text_of(bytes, shown) {
+        Ok(text) => parse_case(shown, text),
+        Err(d) => Err(Diagnostics::new(vec![d], Sources::default())),
+    }
+}
+
+fn parse_case(path: &Path, text: String) -> Result<LoadedCase, Diagnostics> {
     let mut sources = Sources::default();
-    let text = match guard::read_text(path, path, links) {
-        Ok(t) => t,
-        Err(d) => return Err(Diagnostics::new(vec![d], sources)),
-    };
     sources.insert(path, text.clone());
     let mut errors = guard::check_values(&text, path, ValueRules::CASE);
     let parsed = crate::load::parse::<Case>(path, &text);

@@ -7,7 +7,7 @@
 //! form's line, never an empty field.
 
 use crate::diag::Diagnostic;
-use crate::model::{Block, ChoiceBlock, Field, Form, Layout, RecordsBlock, Ref};
+use crate::model::{Block, ChoiceBlock, ChoiceOption, Field, Form, Layout, RecordsBlock, Ref};
 use crate::text::{Lang, Text};
 use crate::view;
 use serde::Serialize;
@@ -114,6 +114,30 @@ pub struct Composer<'a> {
     pub langs: Vec<Lang>,
 }
 
+/// A value as printed: a text or a number; an option's label in `lang`
+/// when `options` are given (several joined by commas).
+fn shown(v: &Value, options: &[ChoiceOption], lang: Lang) -> Option<String> {
+    let label = |id: &str| {
+        options
+            .iter()
+            .find(|o| o.id.value == id)
+            .map_or_else(|| id.to_string(), |o| o.label.get(lang).to_string())
+    };
+    match v {
+        Value::String(s) if !options.is_empty() => Some(label(s)),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(ids) if !options.is_empty() => Some(
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(label)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => None,
+    }
+}
+
 impl Composer<'_> {
     fn per(&self, t: &Text) -> Per {
         self.langs
@@ -131,17 +155,23 @@ impl Composer<'_> {
         )
     }
 
-    /// A value in every language, or None on a blank form.
-    fn value(&self, fill: &Fill, r: &Ref, optional: bool) -> Result<Option<Per>, Diagnostic> {
+    /// A value in every language, or None on a blank form. An option fact
+    /// prints its label.
+    fn value(
+        &self,
+        fill: &Fill,
+        r: &Ref,
+        optional: bool,
+        options: &[ChoiceOption],
+    ) -> Result<Option<Per>, Diagnostic> {
         let Fill::Case { views, .. } = fill else {
             return Ok(None);
         };
         let mut per = Per::new();
         for &l in &self.langs {
             let v = views.get(&l).and_then(|v| view::lookup(v, &r.value));
-            let s = match v {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
+            let s = match v.and_then(|v| shown(v, options, l)) {
+                Some(s) if !s.trim().is_empty() => s,
                 _ if optional => "—".to_string(),
                 _ => {
                     return Err(self.err(r, format!(
@@ -158,7 +188,7 @@ impl Composer<'_> {
     fn field(&self, fill: &Fill, f: &Field) -> Result<PageField, Diagnostic> {
         Ok(PageField {
             label: self.per(&f.label),
-            value: self.value(fill, &f.value, f.optional)?,
+            value: self.value(fill, &f.value, f.optional, &f.options)?,
             after: f.after.as_ref().map(|a| self.per(a)),
             hint: f.hint.as_ref().map(|h| self.per(h)),
         })
@@ -243,11 +273,11 @@ impl Composer<'_> {
                 for c in &r.columns {
                     let mut cell = Per::new();
                     for (&l, items) in &per_lang {
-                        let s = match items.get(i).and_then(|x| x.get(&c.value.value)) {
-                            Some(Value::String(s)) => s.clone(),
-                            Some(Value::Number(n)) => n.to_string(),
-                            _ => "—".to_string(),
-                        };
+                        let s = items
+                            .get(i)
+                            .and_then(|x| x.get(&c.value.value))
+                            .and_then(|v| shown(v, &c.options, l))
+                            .unwrap_or_else(|| "—".to_string());
                         cell.insert(l, s);
                     }
                     row.push(cell);
@@ -273,7 +303,7 @@ impl Composer<'_> {
             .langs
             .iter()
             .map(|&l| match fill {
-                Fill::Blank => (l, view::blank_context()),
+                Fill::Blank => (l, Value::Null),
                 Fill::Case { views, .. } => (l, view::filled_context(&views[&l])),
             })
             .collect();
@@ -292,7 +322,15 @@ impl Composer<'_> {
                 Block::Paragraph(t) | Block::Line(t) => {
                     let mut per = Per::new();
                     for &l in &self.langs {
-                        let s = view::render_sentence(t.get(l), &contexts[&l])
+                        let blank;
+                        let ctx = match fill {
+                            Fill::Blank => {
+                                blank = view::blank_context(t.get(l));
+                                &blank
+                            }
+                            Fill::Case { .. } => &contexts[&l],
+                        };
+                        let s = view::render_sentence(t.get(l), ctx)
                             .map_err(|m| self.err(t.spanned(l), m))?;
                         per.insert(l, s);
                     }
@@ -363,7 +401,7 @@ impl Composer<'_> {
                         for v in &r.values {
                             // Cells the applicant leaves empty are part of the form:
                             // "указывать только те параметры, которые необходимо откорректировать".
-                            let cell = self.value(fill, v, true)?.map(|p| {
+                            let cell = self.value(fill, v, true, &[])?.map(|p| {
                                 p.into_iter()
                                     .map(|(l, s)| (l, if s == "—" { String::new() } else { s }))
                                     .collect()

@@ -5,11 +5,12 @@
 //! the grounds for refusal the operator recorded, then the result. Every step
 //! that shaped the outcome is kept as a [`Reason`] with its citation.
 
-use crate::case::{Case, LegalizationKind, LoadedCase, Script, age};
+use crate::case::{Case, LegalizationKind, LoadedCase};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::iin::{self, Iin};
-use crate::model::{Condition, Part, Ref, Requirement, Service};
+use crate::model::{Part, Ref, Requirement, Service};
 use crate::resolve::{self, InForce};
+use crate::schema::{Compiled, Env, Facts, Param, Read, Schema, Scope, Verdict};
 use crate::text::{Citation, Lang};
 use crate::validate::Rules;
 use chrono::NaiveDate;
@@ -93,6 +94,16 @@ pub struct Fact {
     pub line: Option<u32>,
 }
 
+impl Fact {
+    /// A value a condition read: `path = value`, at its case line.
+    fn read(r: &Read) -> Fact {
+        Fact {
+            text: format!("{} = {}", r.path, r.value),
+            line: r.line,
+        }
+    }
+}
+
 impl Reason {
     fn new(stage: Stage, text: impl Into<String>, cite: &Citation) -> Reason {
         Reason {
@@ -105,8 +116,9 @@ impl Reason {
         }
     }
 
-    fn when(mut self, condition: Condition) -> Reason {
-        self.condition = Some(condition.name().to_string());
+    /// The condition the rule is subject to, as `id: expression [cite]`.
+    fn when(mut self, c: &Compiled) -> Reason {
+        self.condition = Some(format!("{}: {} [{}]", c.id, c.expr.source(), c.cite));
         self
     }
 
@@ -164,6 +176,9 @@ pub struct Decision {
     /// What the identity checks found, for the operator to confirm or
     /// dismiss: never a refusal by itself.
     pub to_confirm: Vec<Reason>,
+    /// The case's facts as checked against the service's schema: what forms
+    /// print for the paths the service declares.
+    pub facts: crate::schema::Facts,
 }
 
 /// Decides a loaded case, reporting bad case data at its line and column.
@@ -203,6 +218,37 @@ pub fn decide(
     need(Part::Requirements, s.rules.requirements.is_some())?;
     need(Part::Grounds, s.rules.grounds.is_some())?;
     need(Part::Term, s.rules.term.is_some())?;
+    // The case's facts, checked against the schema of the service in force:
+    // every mistake at its line, before anything is decided.
+    let schema = s.case_schema();
+    let case_text = lc.sources.text(&lc.path).unwrap_or_default();
+    let facts = crate::schema::read_case(&lc.path, case_text, &schema, crate::case::READ_BY_STRUCT)
+        .map_err(|errors| Diagnostics::new(errors, lc.sources.clone()))?;
+    let params = crate::schema::params(s.parameters());
+    let conditions = {
+        let file = s
+            .origin
+            .get(&Part::Conditions)
+            .map(|(f, _)| f.clone())
+            .unwrap_or_default();
+        let text = rules.sources.text(&file).unwrap_or_default();
+        let env = Env {
+            schema: &schema,
+            params: &params,
+        };
+        let (compiled, errors) = crate::schema::compile(&file, text, s.conditions(), env);
+        if !errors.is_empty() {
+            return Err(Diagnostics::new(errors, rules.sources.clone()));
+        }
+        Conditions {
+            compiled,
+            schema: &schema,
+            params: params.clone(),
+            facts: &facts,
+            on: case.date,
+            calendar: &rules.calendar,
+        }
+    };
     let request = s
         .requests()
         .iter()
@@ -375,7 +421,8 @@ pub fn decide(
     let duty = duty(rules, s, case.date, &mut reasons).map_err(|e| fail(at(&case.service, e)))?;
     let to_confirm = identity_checks(s, lc).map_err(fail)?;
     let request_id = request.id.value.clone();
-    let outcome = match intake(rules, s, requirement, case, &mut reasons)
+    let outcome = match intake(rules, s, requirement, lc, &conditions, &mut reasons)
+        .map_err(fail)?
         .or_else(|| grounds(s, case, &mut reasons))
     {
         Some(o) => o,
@@ -397,6 +444,7 @@ pub fn decide(
         steps,
         duty,
         to_confirm,
+        facts,
     };
     decision.rules.caveats.extend(calendar_caveats);
     Ok(decision)
@@ -572,119 +620,36 @@ fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -
     format!("unknown {what} `{got}` (known: {})", known.join(", "))
 }
 
-fn holds(cond: Condition, s: &Service, case: &Case) -> bool {
-    match cond {
-        Condition::Representative => case.representative.is_some(),
-        Condition::ChildrenUnder16 => children(case).any(|c| age(c.birth_date, case.date) < 16),
-        Condition::ChildAged10OrOver => children(case).any(|c| age(c.birth_date, case.date) >= 10),
-        Condition::MinorLeavingWithOneParent => children(case).any(|c| {
-            c.rk_citizen && c.other_parent_stays_in_rk && age(c.birth_date, case.date) < 18
-        }),
-        Condition::AlimonyEnforcement => case
-            .exit
-            .as_ref()
-            .is_some_and(|e| e.alimony_enforcement && e.alimony_recipients_stay_in_rk),
-        Condition::NoRegistrationData => case
-            .exit
-            .as_ref()
-            .is_some_and(|e| e.registration_data_missing),
-        Condition::IdentityDocumentNotInLatinOrCyrillic => case
-            .documents
-            .iter()
-            .filter(|d| s.is_identity(&d.document.value))
-            .any(|d| {
-                !d.scripts.is_empty()
-                    && !d
-                        .scripts
-                        .iter()
-                        .any(|x| matches!(x, Script::Latin | Script::Cyrillic))
-            }),
-    }
+/// The service's conditions in force, compiled, and what they read: the
+/// case's facts, the parameters in force, the case date and the calendar.
+struct Conditions<'a> {
+    compiled: Vec<Compiled>,
+    schema: &'a Schema,
+    params: Vec<(String, Param)>,
+    facts: &'a Facts,
+    on: NaiveDate,
+    calendar: &'a crate::calendar::Calendar,
 }
 
-/// The facts of the case a condition turns on, for `explain`.
-fn condition_facts(cond: Condition, s: &Service, case: &Case) -> Vec<Fact> {
-    let fact = |text: String| Fact { text, line: None };
-    let kids = || {
-        let list: Vec<String> = children(case)
-            .map(|c| {
-                format!(
-                    "{} (born {}, aged {}{})",
-                    c.name,
-                    c.birth_date,
-                    age(c.birth_date, case.date),
-                    if c.rk_citizen && c.other_parent_stays_in_rk {
-                        ", citizen of RK, the other parent stays"
-                    } else {
-                        ""
-                    }
-                )
-            })
-            .collect();
-        if list.is_empty() {
-            vec![fact("no children in the case".into())]
-        } else {
-            list.into_iter()
-                .map(|c| fact(format!("child: {c}")))
-                .collect()
-        }
-    };
-    match cond {
-        Condition::Representative => vec![match &case.representative {
-            Some(r) => Fact {
-                text: format!("applies through a representative: {}", r.value.name),
-                line: Some(r.referenced.line() as u32),
+impl Conditions<'_> {
+    /// Evaluates condition `id` (which `check` made sure is declared).
+    fn eval(&self, id: &str) -> Result<(&Compiled, Verdict), String> {
+        let c = self
+            .compiled
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| format!("the rules in force declare no condition `{id}`"))?;
+        let scope = Scope {
+            env: Env {
+                schema: self.schema,
+                params: &self.params,
             },
-            None => fact("the applicant applies in person (no representative)".into()),
-        }],
-        Condition::ChildrenUnder16
-        | Condition::ChildAged10OrOver
-        | Condition::MinorLeavingWithOneParent => kids(),
-        Condition::AlimonyEnforcement => vec![fact(match &case.exit {
-            Some(e) => format!(
-                "alimony enforcement: {}; recipients stay in RK: {}",
-                yes(e.alimony_enforcement),
-                yes(e.alimony_recipients_stay_in_rk)
-            ),
-            None => "no exit data in the case".into(),
-        })],
-        Condition::NoRegistrationData => vec![fact(match &case.exit {
-            Some(e) => format!(
-                "registration data missing: {}",
-                yes(e.registration_data_missing)
-            ),
-            None => "no exit data in the case".into(),
-        })],
-        Condition::IdentityDocumentNotInLatinOrCyrillic => case
-            .documents
-            .iter()
-            .filter(|d| s.is_identity(&d.document.value))
-            .map(|d| Fact {
-                text: format!(
-                    "`{}` written in: {}",
-                    d.document.value,
-                    if d.scripts.is_empty() {
-                        "not stated".to_string()
-                    } else {
-                        d.scripts
-                            .iter()
-                            .map(|x| format!("{x:?}").to_lowercase())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                ),
-                line: Some(d.document.referenced.line() as u32),
-            })
-            .collect(),
+            facts: self.facts,
+            on: self.on,
+            calendar: Some(self.calendar),
+        };
+        Ok((c, c.eval(scope)?))
     }
-}
-
-fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
-
-fn children(case: &Case) -> impl Iterator<Item = &crate::case::Child> {
-    case.exit.iter().flat_map(|e| e.children.iter())
 }
 
 /// The intake check; `Some` when acceptance is refused.
@@ -692,9 +657,11 @@ fn intake(
     rules: &Rules,
     s: &Service,
     req: &Requirement,
-    case: &Case,
+    lc: &LoadedCase,
+    conditions: &Conditions,
     reasons: &mut Vec<Reason>,
-) -> Option<Outcome> {
+) -> Result<Option<Outcome>, Diagnostic> {
+    let case = &lc.case;
     let name = |id: &str| s.document_name(&req.request.value, &req.channel.value, id, Lang::Ru);
     let (mut missing, mut expired, mut not_legalized) = (vec![], vec![], vec![]);
     // The documents this case must present: only they are checked for
@@ -703,8 +670,11 @@ fn intake(
     for need in &req.documents {
         let id = &need.document.value;
         if let Some(cond) = &need.when {
-            let facts = condition_facts(cond.value, s, case);
-            if !holds(cond.value, s, case) {
+            let (compiled, verdict) = conditions
+                .eval(&cond.value)
+                .map_err(|e| lc.error_at("documents", e))?;
+            let facts = verdict.reads.iter().map(Fact::read).collect();
+            if !verdict.holds {
                 reasons.push(
                     Reason::new(
                         Stage::Intake,
@@ -714,7 +684,7 @@ fn intake(
                         ),
                         &req.cite,
                     )
-                    .when(cond.value)
+                    .when(compiled)
                     .facts(facts)
                     .not_applied(),
                 );
@@ -725,11 +695,11 @@ fn intake(
                     Stage::Intake,
                     format!(
                         "`{id}` is required because the case shows condition `{}`",
-                        cond.value.name()
+                        cond.value
                     ),
                     &req.cite,
                 )
-                .when(cond.value)
+                .when(compiled)
                 .facts(facts),
             );
         }
@@ -889,7 +859,7 @@ fn intake(
             "the package of documents is complete and valid",
             &req.cite,
         ));
-        return None;
+        return Ok(None);
     }
     // Each cause of the refusal is cited to the rule that makes it one: an
     // incomplete package or expired documents to the intake refusal rule, an
@@ -927,11 +897,11 @@ fn intake(
             &l.cite,
         ));
     }
-    Some(Outcome::RefusedAtIntake {
+    Ok(Some(Outcome::RefusedAtIntake {
         missing,
         expired,
         not_legalized,
-    })
+    }))
 }
 
 fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcome> {

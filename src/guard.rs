@@ -76,6 +76,20 @@ pub fn read_text(path: &Path, shown: &Path, links: Links) -> Result<String, Diag
     utf8(bytes, shown)
 }
 
+/// The text of bytes that did not come from a file (a case posted to
+/// `qujat serve`), under the same size and UTF-8 rules as [`read_text`].
+pub fn text_of(bytes: Vec<u8>, shown: &Path) -> Result<String, Diagnostic> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            shown,
+            1,
+            1,
+            too_large(bytes.len() as u64),
+        ));
+    }
+    utf8(bytes, shown)
+}
+
 fn too_large(len: u64) -> String {
     format!("the file is {len} bytes; qujat reads files of at most {MAX_FILE_BYTES} bytes (1 MiB)")
 }
@@ -312,7 +326,7 @@ mod tests {
         }
         assert!(id_problem("PILOT-2024.0001_a", true).is_none());
         assert!(id_problem("PILOT", false).is_some());
-        assert!(id_problem("iin-foreigners", false).is_none());
+        assert!(id_problem("fishing-permit", false).is_none());
         assert!(id_problem(&"a".repeat(65), true).is_some());
     }
 

@@ -16,6 +16,7 @@ pub mod diag;
 pub mod explain;
 pub mod guard;
 pub mod iin;
+pub mod json_schema;
 pub mod layout_check;
 pub mod load;
 /// What each document of a build was made from, for incremental builds.
@@ -29,6 +30,8 @@ pub mod resolve;
 pub mod revision;
 pub mod rules_diff;
 pub mod schema;
+/// `qujat serve`: the local web application over a project, with live reload.
+pub mod serve;
 pub mod text;
 pub mod validate;
 pub mod view;

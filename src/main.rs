@@ -31,9 +31,12 @@ struct Cli {
 enum Command {
     /// Load and validate every rule and form file, and every case under cases/.
     Check {
-        /// List the case data paths form fields can bind to.
+        /// List, per service, the case data paths its forms can bind to.
         #[arg(long)]
         list_data: bool,
+        /// With --list-data: only this service's paths.
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
         /// List every text marked as our own translation.
         #[arg(long)]
         translations: bool,
@@ -44,6 +47,19 @@ enum Command {
     /// Print the rules of a service (or of every service) in force on the
     /// date: the acts and amendments applied and what is not encoded.
     Rules { service: Option<String> },
+    /// Print what a case of SERVICE holds on the date: every fact with its
+    /// type, labels, options and citation, then the service's parameters and
+    /// conditions.
+    Schema {
+        service: Option<String>,
+        /// Print the JSON Schema of the service's case files instead.
+        #[arg(long)]
+        json: bool,
+        /// Write the JSON Schemas of rule, form and case files, for editors,
+        /// into DIR (the repository keeps them in schemas/).
+        #[arg(long, value_name = "DIR")]
+        write_json: Option<PathBuf>,
+    },
     /// Decide a case and print the outcome with the rules behind it.
     Decide { case: PathBuf },
     /// Explain a decision step by step: each rule checked, its condition,
@@ -92,12 +108,44 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Serve the project to a browser on this machine: services, forms as
+    /// page images, cases, diagnostics and review, updated live as files
+    /// are saved; plus an HTTP API (decide, render, services).
+    Serve {
+        /// The port to listen on (0: any free port, printed on start).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// The address to listen on. Anything but loopback needs --public.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Allow a non-loopback --bind: the project becomes readable by
+        /// anyone who can reach the address.
+        #[arg(long)]
+        public: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Check { json: true, .. } = cli.command {
         return check_json(&cli.project);
+    }
+    // The server starts even on rules with errors: it shows them.
+    if let Command::Serve { port, bind, public } = cli.command {
+        let options = qujat::serve::Options {
+            project: cli.project,
+            bind,
+            port,
+            public,
+            date: cli.as_of,
+        };
+        return match qujat::serve::run(options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                warn(format!("error: {e}\n"));
+                ExitCode::FAILURE
+            }
+        };
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,12 +200,34 @@ fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Check {
             list_data,
+            service,
             translations,
             json: _,
         } => {
+            if let Some(s) = service
+                .as_ref()
+                .filter(|s| !project.rules.bindings.contains_key(*s))
+            {
+                return Err(Error::Usage(format!(
+                    "unknown service `{s}` (known: {})",
+                    project
+                        .rules
+                        .bindings
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
             if list_data {
-                for p in qujat::view::known_paths() {
-                    say(p);
+                for (id, paths) in &project.rules.bindings {
+                    if service.as_ref().is_some_and(|s| s != id) {
+                        continue;
+                    }
+                    say(format!("{id}:"));
+                    for p in paths {
+                        say(format!("  {p}"));
+                    }
                 }
             }
             if translations {
@@ -219,6 +289,38 @@ fn run(cli: Cli) -> Result<(), Error> {
                 return Err(Error::Rules(e));
             }
         }
+        Command::Schema {
+            service,
+            json,
+            write_json,
+        } => match (service, write_json) {
+            (Some(s), None) => {
+                let date = cli.as_of.unwrap_or(today);
+                if json {
+                    let j = qujat::json_schema::service_case_schema(&project.rules, &s, date)
+                        .map_err(Error::Rules)?;
+                    write_out(&format!("{j:#}\n"));
+                } else {
+                    put(
+                        qujat::json_schema::service_reference(&project.rules, &s, date)
+                            .map_err(Error::Rules)?,
+                    );
+                }
+            }
+            (None, Some(dir)) => {
+                let written = qujat::json_schema::write(&project.rules, &dir)
+                    .map_err(|e| Error::Io(dir.clone(), e))?;
+                for p in written {
+                    say(format!("wrote {}", p.display()));
+                }
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "say what to print: `schema SERVICE [--json]` or `schema --write-json DIR`"
+                        .into(),
+                ));
+            }
+        },
         Command::Decide { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
             put(decide::report(&d));
@@ -277,6 +379,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 say(format!("note: {n}"));
             }
         }
+        Command::Serve { .. } => unreachable!("handled before the project is opened"),
         Command::Build {
             out,
             quiet,

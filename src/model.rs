@@ -16,15 +16,16 @@ pub type Ref = Spanned<String>;
 
 // ---------------------------------------------------------------- acts
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActsFile {
     pub acts: Vec<Act>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Act {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub kind: String,
     pub issuers: Vec<String>,
@@ -37,11 +38,13 @@ pub struct Act {
     pub entry_into_force: Option<EntryIntoForce>,
     pub expires: Option<NaiveDate>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub amends: Option<Ref>,
     /// The act that repealed this one; it stops applying when that act
     /// enters into force. Status is derived from the dates, never stored,
     /// so it cannot disagree with them.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub repealed_by: Option<Ref>,
     pub title: Text,
     pub seed: String,
@@ -49,7 +52,7 @@ pub struct Act {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     pub number: String,
@@ -58,7 +61,7 @@ pub struct Registration {
 
 /// When an act (or one of its changes) enters into force: a fixed date, or a
 /// number of calendar days after first official publication. Exactly one.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntryIntoForce {
     #[serde(default)]
@@ -72,10 +75,12 @@ pub struct EntryIntoForce {
 /// `rules/services/*.yaml`: the rules of one service as one act adopted them.
 /// A service may have several such files over time (order 144, then Rules
 /// 258); the one whose act is in force on a date governs that date.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceFile {
+    #[schemars(with = "String")]
     pub service: Ref,
+    #[schemars(with = "String")]
     pub act: Ref,
     /// Parts the act has but whose text is not in the seeds.
     #[serde(default)]
@@ -88,10 +93,11 @@ pub struct ServiceFile {
 /// act that is in the seeds but that no part holds (`cite` with `what`:
 /// definitions, duties of the ministry, a signature requirement). `qujat
 /// rules` lists both, so nothing is left out silently.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Missing {
     #[serde(default)]
+    #[schemars(with = "Vec<Part>")]
     pub parts: Vec<Spanned<Part>>,
     #[serde(default)]
     pub cite: Option<Citation>,
@@ -99,6 +105,7 @@ pub struct Missing {
     #[serde(default)]
     pub what: Option<String>,
     /// Kept with its place, where a problem with the entry is reported.
+    #[schemars(with = "String")]
     pub why: Spanned<String>,
     /// For a paragraph of an amending act that enters into force on its own
     /// date (order 348's point 4), as a change's `in_force`.
@@ -118,11 +125,14 @@ pub struct Unencoded {
 /// `rules/amendments/*.yaml`: an amending act as written — what it replaces,
 /// inserts and repeals in the rules of one service. The base file is never
 /// edited when an amendment arrives.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentFile {
+    #[schemars(with = "String")]
     pub act: Ref,
+    #[schemars(with = "String")]
     pub service: Ref,
+    #[schemars(with = "Vec<Change>")]
     pub changes: Vec<Spanned<Change>>,
     /// Paragraphs of the amending act that no change encodes, each with
     /// `cite`, `what` and `why`; listed from the act's entry into force.
@@ -130,7 +140,7 @@ pub struct AmendmentFile {
     pub missing: Vec<Missing>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     pub cite: Citation,
@@ -149,6 +159,7 @@ pub struct Change {
     pub insert: Option<Parts>,
     /// Parts (`grounds`) or list items (`grounds.no-iin`) repealed.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub repeal: Vec<Spanned<String>>,
 }
 
@@ -159,13 +170,13 @@ macro_rules! parts {
     ($($(#[$doc:meta])* $name:ident: $ty:ty => $part:ident,)*) => {
         /// The parts of a service's rules; every one optional, because a
         /// base file or an amendment holds only some of them.
-        #[derive(Debug, Clone, Default, Deserialize)]
+        #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct Parts {
             $($(#[$doc])* #[serde(default)] pub $name: Option<$ty>,)*
         }
 
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum Part { $($part,)* }
 
@@ -245,6 +256,13 @@ parts! {
     steps: Vec<Step> => Steps,
     appeals: Vec<Appeal> => Appeals,
     forms: ServiceForms => Forms,
+    /// The case facts a case of the service carries beyond the engine's own
+    /// (`src/schema/engine.yaml`), amendable fact by fact.
+    facts: crate::schema::Schema => Facts,
+    /// The limits the law sets (ages, numbers of MRP), read as `params.ID`.
+    parameters: Vec<crate::schema::Parameter> => Parameters,
+    /// Named, cited CEL expressions that documents' `when:` name.
+    conditions: Vec<crate::schema::Condition> => Conditions,
 }
 
 impl Parts {
@@ -379,7 +397,26 @@ macro_rules! keyed_by_id {
         }
     )*};
 }
-keyed_by_id!(Channel, Request, DocumentKind, Ground, Step);
+keyed_by_id!(
+    Channel,
+    Request,
+    DocumentKind,
+    Ground,
+    Step,
+    crate::schema::Parameter,
+    crate::schema::Condition,
+    crate::schema::Fact
+);
+
+/// Facts are amended one by one, by id, like the items of a list part.
+impl PartValue for crate::schema::Schema {
+    fn insert(&mut self, other: &Self) -> Result<(), String> {
+        PartValue::insert(&mut self.facts, &other.facts)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), String> {
+        PartValue::remove(&mut self.facts, key)
+    }
+}
 
 impl Keyed for Schedule {
     fn key(&self) -> String {
@@ -458,23 +495,24 @@ pub struct Service {
     pub origin: std::collections::BTreeMap<Part, (std::path::PathBuf, String)>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cited {
     pub text: Text,
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitedNumber {
     pub value: u32,
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: Text,
     pub cite: Citation,
@@ -483,9 +521,10 @@ pub struct Channel {
     pub institutions: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: Text,
     /// Where the act says how (through which channels) the request is made.
@@ -493,7 +532,7 @@ pub struct Request {
     pub cite: Option<Citation>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Term {
     pub working_days: u32,
@@ -507,7 +546,7 @@ pub struct Term {
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fee {
     pub free: bool,
@@ -519,7 +558,7 @@ pub struct Fee {
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     pub id: String,
@@ -527,9 +566,10 @@ pub struct Schedule {
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentKind {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: Text,
     /// The document has a validity period: an expired one is refused at intake.
@@ -544,21 +584,27 @@ pub struct DocumentKind {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
+    #[schemars(with = "String")]
     pub request: Ref,
+    #[schemars(with = "String")]
     pub channel: Ref,
     pub cite: Citation,
     pub documents: Vec<RequiredDocument>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
+    #[schemars(with = "String")]
     pub document: Ref,
+    /// The id of a condition of the service's `conditions:`; the document
+    /// is required only when it holds.
     #[serde(default)]
-    pub when: Option<Spanned<Condition>>,
+    #[schemars(with = "Option<String>")]
+    pub when: Option<Ref>,
     /// The list's own wording of the document, where it differs from the
     /// document's name (order 146 spells the translation "ноториально-
     /// заверенный" in the correction list only); kept, not corrected.
@@ -566,63 +612,22 @@ pub struct RequiredDocument {
     pub name: Option<Text>,
 }
 
-/// Facts of a case that make a document required. A closed list: a new
-/// condition in the law needs code that decides it, so an unknown name in a
-/// rule file is an error rather than a requirement that never applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Condition {
-    /// The applicant acts through a representative.
-    Representative,
-    /// The identity document spells the name or birthplace in neither Latin
-    /// nor Cyrillic letters.
-    IdentityDocumentNotInLatinOrCyrillic,
-    /// A child under 16 leaves with the applicant.
-    #[serde(rename = "children-under-16")]
-    ChildrenUnder16,
-    /// A child aged 10 or over leaves with the applicant.
-    #[serde(rename = "child-aged-10-or-over")]
-    ChildAged10OrOver,
-    /// A minor leaves with one parent; the other parent lives in the RK.
-    MinorLeavingWithOneParent,
-    /// Enforcement proceedings on alimony against the applicant, with the
-    /// family members entitled to maintenance living in the RK.
-    AlimonyEnforcement,
-    /// No registration data for the persons of the list's items 3) and 5).
-    NoRegistrationData,
-}
-
-impl Condition {
-    /// The name rule files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Condition::Representative => "representative",
-            Condition::IdentityDocumentNotInLatinOrCyrillic => {
-                "identity-document-not-in-latin-or-cyrillic"
-            }
-            Condition::ChildrenUnder16 => "children-under-16",
-            Condition::ChildAged10OrOver => "child-aged-10-or-over",
-            Condition::MinorLeavingWithOneParent => "minor-leaving-with-one-parent",
-            Condition::AlimonyEnforcement => "alimony-enforcement",
-            Condition::NoRegistrationData => "no-registration-data",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Legalization {
     pub text: Text,
+    #[schemars(with = "Vec<String>")]
     pub exempt_conventions: Vec<Ref>,
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRefusal {
     pub text: Text,
     pub cite: Citation,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub form: Option<Ref>,
     /// Words printed after the name of an expired document in the receipt's
     /// list, where the act's form has one list for every document it
@@ -631,10 +636,12 @@ pub struct IntakeRefusal {
     pub expired_mark: Option<Text>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ground {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "Vec<String>")]
     pub requests: Vec<Ref>,
     pub text: Text,
     /// How long the ground keeps applying ("… – until the debt is paid").
@@ -650,14 +657,16 @@ pub struct Ground {
 }
 
 /// A step of the procedure: how long it takes, or by when it is due.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub text: Text,
     pub cite: Citation,
     /// The channel whose procedure the step belongs to, if the act separates them.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub channel: Option<Ref>,
     #[serde(default)]
     pub duration: Option<Duration>,
@@ -666,7 +675,7 @@ pub struct Step {
 }
 
 /// A step's length; exactly one unit.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Duration {
     #[serde(default)]
@@ -681,17 +690,19 @@ pub struct Duration {
 
 /// A step's due date in working days, counted back from the end of the term
 /// (`before: term-end`) or forward from the application or another step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Due {
     pub working_days: u32,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub before: Option<Ref>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub after: Option<Ref>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Appeal {
     pub id: String,
@@ -702,44 +713,50 @@ pub struct Appeal {
 }
 
 /// Which form shows which moment of the service.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceForms {
     /// Application form per request id.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub application: std::collections::BTreeMap<String, Ref>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub certificate: Option<Ref>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub refusal: Option<Ref>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub intake_refusal: Option<Ref>,
 }
 
 // ---------------------------------------------------------------- reference data
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionsFile {
     pub institutions: Vec<Institution>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Institution {
+    #[schemars(with = "u32")]
     pub number: Spanned<u32>,
     pub name: Text,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConventionsFile {
     pub conventions: Vec<Convention>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Convention {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub name: Text,
     pub source: String,
@@ -753,7 +770,7 @@ pub struct Convention {
     pub parties: Vec<Party>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// ISO 3166-1 alpha-3 code, as in passports' MRZ.
@@ -813,6 +830,17 @@ impl Service {
     pub fn steps(&self) -> &[Step] {
         self.rules.steps.as_deref().unwrap_or_default()
     }
+    pub fn conditions(&self) -> &[crate::schema::Condition] {
+        self.rules.conditions.as_deref().unwrap_or_default()
+    }
+    pub fn parameters(&self) -> &[crate::schema::Parameter] {
+        self.rules.parameters.as_deref().unwrap_or_default()
+    }
+    /// What a case of the service holds: the engine's facts and the
+    /// service's own.
+    pub fn case_schema(&self) -> crate::schema::Schema {
+        self.rules.facts.clone().unwrap_or_default().with_engine()
+    }
 
     /// Why a part the caller needs is absent: its text is not in the seeds,
     /// or the act has no such part.
@@ -840,15 +868,16 @@ impl Convention {
 
 /// `rules/mrp.yaml`: the monthly calculation index by year, in which state
 /// duties are set.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MrpFile {
     pub mrp: Vec<MrpYear>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MrpYear {
+    #[schemars(with = "i32")]
     pub year: Spanned<i32>,
     pub tenge: u32,
     pub source: String,
@@ -856,10 +885,12 @@ pub struct MrpYear {
 
 // ---------------------------------------------------------------- forms
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Form {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "String")]
     pub service: Ref,
     pub title: Text,
     pub cite: Citation,
@@ -872,7 +903,9 @@ pub struct Form {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// One PDF per language.
@@ -884,7 +917,7 @@ pub enum Layout {
 }
 
 /// The small set of components `templates/form.typ` implements.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Block {
     /// A centred bold line.
@@ -910,11 +943,16 @@ pub enum Block {
     Records(RecordsBlock),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceBlock {
     pub label: Text,
+    #[schemars(with = "String")]
     pub value: Ref,
+    /// The options with the form's own printed labels ("2. Жұмысқа
+    /// байланысты"); their ids must be the fact's options exactly. Left out,
+    /// the options and labels are the fact's (`check` fills them in).
+    #[serde(default)]
     pub options: Vec<ChoiceOption>,
     /// Several options may be ticked; the case value is a list.
     #[serde(default)]
@@ -923,35 +961,43 @@ pub struct ChoiceBlock {
     pub optional: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceOption {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub label: Text,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordsBlock {
     pub label: Text,
+    #[schemars(with = "String")]
     pub items: Ref,
     pub columns: Vec<RecordColumn>,
     /// Empty rows a blank form prints.
     pub blank_rows: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordColumn {
     pub label: Text,
     /// The key inside one item of the list.
+    #[schemars(with = "String")]
     pub value: Ref,
+    /// The labels of the options when the key is an option fact: the cell
+    /// prints the label, not the id (filled in by `check`).
+    #[serde(skip)]
+    pub options: Vec<ChoiceOption>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub label: Text,
+    #[schemars(with = "String")]
     pub value: Ref,
     /// Words printed after the value, where the language puts them there
     /// ("… азаматы(шасы)").
@@ -963,18 +1009,23 @@ pub struct Field {
     /// The value may be absent in a case ("при его наличии"); it prints as "—".
     #[serde(default)]
     pub optional: bool,
+    /// The labels of the options when the value is an option fact: the
+    /// field prints the label, not the id (filled in by `check`).
+    #[serde(skip)]
+    pub options: Vec<ChoiceOption>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListBlock {
     pub label: Text,
+    #[schemars(with = "String")]
     pub items: Ref,
     /// How many numbered lines a blank form prints.
     pub blank_lines: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableBlock {
     pub columns: Vec<Text>,
@@ -983,20 +1034,21 @@ pub struct TableBlock {
     pub numbered: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableRow {
     pub label: Text,
+    #[schemars(with = "Vec<String>")]
     pub values: Vec<Ref>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignatureBlock {
     pub label: Text,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QrBlock {
     pub caption: Option<Text>,

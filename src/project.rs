@@ -74,6 +74,8 @@ pub struct Document {
     pub pdf: Vec<u8>,
     /// What its QR code says, when it shows one.
     pub qr: Option<String>,
+    /// The pages as images, when the project makes previews (`serve`).
+    pub pages: Vec<crate::render::PageImage>,
 }
 
 /// One document's page data, ready for the renderer.
@@ -274,6 +276,9 @@ pub struct Project {
     pub root: PathBuf,
     pub rules: Rules,
     renderer: OnceLock<Renderer>,
+    /// Pixels per point of page images drawn with each PDF, if any, and
+    /// the documents already drawn.
+    previews: Option<(f32, std::sync::Arc<crate::render::Memo>)>,
 }
 
 impl Project {
@@ -285,7 +290,20 @@ impl Project {
             root: root.to_path_buf(),
             rules,
             renderer: OnceLock::new(),
+            previews: None,
         })
+    }
+
+    /// Draws every rendered document's pages as images too, at
+    /// `pixel_per_pt` (for `qujat serve`), reusing the documents `memo`
+    /// holds from earlier loads when nothing they depend on changed.
+    pub fn with_previews(
+        mut self,
+        pixel_per_pt: f32,
+        memo: std::sync::Arc<crate::render::Memo>,
+    ) -> Project {
+        self.previews = Some((pixel_per_pt, memo));
+        self
     }
 
     /// The Typst renderer, built on first use and shared by every document.
@@ -293,7 +311,10 @@ impl Project {
         if let Some(r) = self.renderer.get() {
             return Ok(r);
         }
-        let r = Renderer::new(&self.root.join("templates"))?;
+        let mut r = Renderer::new(&self.root.join("templates"))?;
+        if let Some((scale, memo)) = &self.previews {
+            r = r.with_previews(*scale, memo.clone());
+        }
         Ok(self.renderer.get_or_init(|| r))
     }
 
@@ -397,6 +418,7 @@ impl Project {
                 name: p.name,
                 pdf: r.pdf,
                 qr: r.qr,
+                pages: r.pages,
             });
         }
         Ok((docs, notes))
@@ -484,6 +506,7 @@ impl Project {
                 name: p.name,
                 pdf: r.pdf,
                 qr: r.qr,
+                pages: r.pages,
             });
         }
         Ok(CaseDocuments { documents, notes })
@@ -526,7 +549,7 @@ impl Project {
         }
         let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
             .into_iter()
-            .map(|l| (l, view::to_json(&view::of_case(&self.rules, lc, d, l))))
+            .map(|l| (l, view::to_json(&view::of_case(lc, d, l))))
             .collect();
         let date = match &d.outcome {
             Outcome::CertificateIssued { issued, .. } => *issued,

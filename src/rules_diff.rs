@@ -247,7 +247,7 @@ fn entries(
                         .documents
                         .iter()
                         .map(|d| match &d.when {
-                            Some(c) => format!("{} (if {})", d.document.value, c.value.name()),
+                            Some(c) => format!("{} (if {})", d.document.value, c.value),
                             None => d.document.value.clone(),
                         })
                         .collect();
@@ -333,12 +333,51 @@ fn entries(
             }
             v
         }),
+        Part::Facts => r.facts.as_ref().map(|f| {
+            f.facts
+                .iter()
+                .map(|x| (x.id.value.clone(), describe_fact(x)))
+                .collect()
+        }),
+        Part::Parameters => r.parameters.as_ref().map(|l| {
+            l.iter()
+                .map(|x| {
+                    (
+                        x.id.value.clone(),
+                        format!("{} [{}]", x.value.value, x.cite),
+                    )
+                })
+                .collect()
+        }),
+        Part::Conditions => r.conditions.as_ref().map(|l| {
+            l.iter()
+                .map(|x| (x.id.value.clone(), format!("{} [{}]", x.expr.value, x.cite)))
+                .collect()
+        }),
     };
     match (v, missing.get(&part)) {
         (Some(v), _) => v,
         (None, Some(_)) => one("(not encoded: text not in the seeds)".into()),
         (None, None) => vec![],
     }
+}
+
+/// A fact as one comparable line: its type, whether optional, its options
+/// and its fields (recursively), and its Russian label.
+fn describe_fact(f: &crate::schema::Fact) -> String {
+    let mut out = format!("{}{}", f.kind(), if f.optional { ", optional" } else { "" });
+    if !f.options.is_empty() {
+        out.push_str(&format!(" of {}", f.option_ids().join("|")));
+    }
+    if !f.fields.is_empty() {
+        let fields: Vec<String> = f
+            .fields
+            .iter()
+            .map(|x| format!("{}: {}", x.id.value, describe_fact(x)))
+            .collect();
+        out.push_str(&format!(" {{ {} }}", fields.join("; ")));
+    }
+    format!("{out} — {}", f.label.get(Lang::Ru))
 }
 
 impl RulesDiff {

@@ -5,7 +5,19 @@ use serde_saphyr::Spanned;
 use std::fmt;
 
 /// The two languages every document is produced in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Kk,
@@ -52,10 +64,12 @@ impl std::str::FromStr for Lang {
 /// rendered documents declare them in their metadata.
 /// Each side keeps where it was written, so a problem with one language's text
 /// is reported at its own line.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
+    #[schemars(with = "String")]
     pub kk: Spanned<String>,
+    #[schemars(with = "String")]
     pub ru: Spanned<String>,
     #[serde(default)]
     pub ours: Vec<Lang>,
@@ -64,6 +78,7 @@ pub struct Text {
     /// longer matches and `check` reports the translation as stale, so
     /// outdated wording is never rendered silently.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub translated_from: Option<Spanned<String>>,
 }
 
@@ -123,7 +138,7 @@ impl Text {
 }
 
 /// Where a rule comes from: an act from `rules/acts.yaml` and the part of it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     pub act: String,

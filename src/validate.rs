@@ -8,10 +8,11 @@
 use crate::calendar::Calendar;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::{
-    Act, AmendmentFile, Block, Convention, EntryIntoForce, Form, Institution, Layout, MrpYear,
-    Part, Parts, RawProject, Ref, ServiceFile,
+    Act, AmendmentFile, Block, ChoiceBlock, ChoiceOption, Convention, EntryIntoForce, Form,
+    Institution, Layout, MrpYear, Part, Parts, RawProject, Ref, ServiceFile,
 };
 use crate::resolve::{self, Consolidation};
+use crate::schema::{self, Env, Kind, Parameter, Schema};
 use crate::text::{Lang, Text, fingerprint, is_item_marker, list_items};
 use crate::view;
 use chrono::NaiveDate;
@@ -34,6 +35,10 @@ pub struct Rules {
     pub forms: BTreeMap<String, Form>,
     /// The file each form was read from, by form id.
     pub form_files: BTreeMap<String, PathBuf>,
+    /// By service, every path its forms may bind: the facts of each state of
+    /// its rules (the engine's and its own) and the values computed for
+    /// every decision (`qujat check --list-data`).
+    pub bindings: BTreeMap<String, BTreeSet<String>>,
     /// Every text side that is our own translation, in file order.
     pub translations: Vec<Translation>,
     /// Problems that do not stop the pipeline; `check` prints them.
@@ -376,7 +381,6 @@ pub fn validate(
     }
     for (file, f) in &raw.forms {
         c.known(file, &f.service, "service", &service_ids, "service".into());
-        check_form(&mut c, file, f);
     }
 
     let calendar = match raw.calendars.as_slice() {
@@ -401,10 +405,27 @@ pub fn validate(
 
     // Every state a service's rules pass through — the base text, then after
     // each change in the order they take effect — must hold together.
+    let mut states: Vec<State> = vec![];
     for (id, versions) in &services {
         for (file, base) in versions {
             let mut cons = Consolidation::new(file, base);
-            check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+            let mut written: Vec<(&Path, &Parts)> = vec![(file, &base.rules)];
+            for (f, a) in raw
+                .amendments
+                .iter()
+                .filter(|(_, a)| a.service.value == *id)
+            {
+                for ch in &a.changes {
+                    written.extend(ch.value.replace.iter().map(|p| (f.as_path(), p)));
+                    written.extend(ch.value.insert.iter().map(|p| (f.as_path(), p)));
+                }
+            }
+            let check = |c: &mut Checker, cons: &Consolidation, states: &mut Vec<State>| {
+                check_parts(c, id, cons, file, &convention_ids, &form_ids, &forms);
+                check_conditions(c, cons, file, &written, &sources);
+                states.push(State::of(id, cons));
+            };
+            check(&mut c, &cons, &mut states);
             // Changes taking effect on the same day form one state together.
             let changes = resolve::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
             for (i, o) in changes.iter().enumerate() {
@@ -422,12 +443,23 @@ pub fn validate(
                     .get(i + 1)
                     .is_none_or(|n| n.entry.day() != o.entry.day());
                 if last_of_day {
-                    check_parts(&mut c, id, &cons, file, &convention_ids, &form_ids, &forms);
+                    check(&mut c, &cons, &mut states);
                 }
             }
         }
     }
     check_periods(&mut c, &acts, &services);
+    // Forms last: they bind the facts of every state of their service.
+    for (id, form) in forms.iter_mut() {
+        check_form(&mut c, &form_files[id], form, &states);
+    }
+    let mut bindings: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for st in &states {
+        let paths = bindings
+            .entry(st.service.clone())
+            .or_insert_with(view::computed_paths);
+        paths.extend(st.schema.paths().into_iter().map(|(p, _)| p));
+    }
 
     let all = Diagnostics::new(c.errors, sources);
     match calendar {
@@ -441,6 +473,7 @@ pub fn validate(
             calendar,
             forms,
             form_files,
+            bindings,
             translations,
             warnings: all.items,
             sources: all.sources,
@@ -669,6 +702,113 @@ fn check_periods(
                     .at("act"),
                 ),
                 Some(_) => {}
+            }
+        }
+    }
+}
+
+/// Checks the case facts, parameters and conditions of one consolidated
+/// state: the declarations themselves, every expression against the facts
+/// (the engine's and the service's) and the parameters, and every `when:`
+/// against the conditions declared. Items inserted by amendments sit in
+/// other files than their part's first one, so each is reported in the file
+/// `written` shows it in.
+fn check_conditions(
+    c: &mut Checker,
+    cons: &Consolidation,
+    fallback: &Path,
+    written: &[(&Path, &Parts)],
+    sources: &Sources,
+) {
+    let s = &cons.rules;
+    let first = |p: Part| {
+        cons.origin
+            .get(&p)
+            .map_or_else(|| fallback.to_path_buf(), |(f, _)| f.clone())
+    };
+    // The file an item is written in: the one with an item of that id at
+    // that position.
+    fn file_of<'a>(
+        written: &[(&'a Path, &Parts)],
+        id: &Ref,
+        pick: fn(&Parts) -> Vec<&Ref>,
+    ) -> Option<&'a Path> {
+        let at = |r: &Ref| (r.referenced.line(), r.referenced.column());
+        written
+            .iter()
+            .find(|(_, p)| {
+                pick(p)
+                    .iter()
+                    .any(|x| at(x) == at(id) && x.value == id.value)
+            })
+            .map(|(f, _)| *f)
+    }
+    let facts = s.facts.clone().unwrap_or_default();
+    let mut by_file: BTreeMap<PathBuf, Schema> = BTreeMap::new();
+    for f in &facts.facts {
+        let file = file_of(written, &f.id, |p| {
+            p.facts
+                .iter()
+                .flat_map(|s| &s.facts)
+                .map(|x| &x.id)
+                .collect()
+        })
+        .map_or_else(|| first(Part::Facts), Path::to_path_buf);
+        by_file.entry(file).or_default().facts.push(f.clone());
+    }
+    for (file, part) in &by_file {
+        c.errors.extend(part.check(file));
+        c.errors.extend(part.engine_clashes(file));
+    }
+    let mut params_by_file: BTreeMap<PathBuf, Vec<Parameter>> = BTreeMap::new();
+    for p in s.parameters.iter().flatten() {
+        let file = file_of(written, &p.id, |p| {
+            p.parameters.iter().flatten().map(|x| &x.id).collect()
+        })
+        .map_or_else(|| first(Part::Parameters), Path::to_path_buf);
+        params_by_file.entry(file).or_default().push(p.clone());
+    }
+    for (file, list) in &params_by_file {
+        c.errors.extend(schema::check_parameters(file, list));
+    }
+    let schema = facts.with_engine();
+    let params = schema::params(s.parameters.as_deref().unwrap_or_default());
+    let env = Env {
+        schema: &schema,
+        params: &params,
+    };
+    let mut conds_by_file: BTreeMap<PathBuf, Vec<schema::Condition>> = BTreeMap::new();
+    for x in s.conditions.iter().flatten() {
+        let file = file_of(written, &x.id, |p| {
+            p.conditions.iter().flatten().map(|x| &x.id).collect()
+        })
+        .map_or_else(|| first(Part::Conditions), Path::to_path_buf);
+        conds_by_file.entry(file).or_default().push(x.clone());
+    }
+    let mut declared: BTreeSet<&str> = BTreeSet::new();
+    for x in s.conditions.iter().flatten() {
+        declared.insert(&x.id.value);
+    }
+    for (file, list) in &conds_by_file {
+        let text = sources.text(file).unwrap_or_default();
+        let (_, errors) = schema::compile(file, text, list, env);
+        c.errors.extend(errors);
+    }
+    let req_file = first(Part::Requirements);
+    let prefix = cons
+        .origin
+        .get(&Part::Requirements)
+        .map_or("rules", |(_, p)| p.as_str());
+    for (i, r) in s.requirements.iter().flatten().enumerate() {
+        for (j, d) in r.documents.iter().enumerate() {
+            if let Some(w) = &d.when {
+                c.known(
+                    &req_file,
+                    w,
+                    "condition",
+                    &declared,
+                    format!("{prefix}.requirements[{i}].documents[{j}].when"),
+                );
             }
         }
     }
@@ -930,37 +1070,239 @@ fn check_parts(
     }
 }
 
-/// Checks that every case-data path a form shows exists and that its
-/// sentences render with strict undefined against a blank case.
-fn check_form(c: &mut Checker, file: &Path, f: &Form) {
-    let paths = view::known_paths();
-    let check_path = |c: &mut Checker, r: &Ref, p: String| {
-        if !paths.contains(&r.value) {
-            c.at(
-                file,
-                r,
-                format!(
-                    "form field bound to unknown case data `{}` (see `qujat check --list-data`)",
-                    r.value
-                ),
-                p,
-            );
+/// One consolidated state of a service: the forms it names and the facts
+/// its cases carry (the engine's and its own).
+struct State {
+    service: String,
+    forms: BTreeSet<String>,
+    schema: Schema,
+}
+
+impl State {
+    fn of(service: &str, cons: &Consolidation) -> State {
+        let f = cons.rules.forms.clone().unwrap_or_default();
+        let forms = f
+            .application
+            .values()
+            .chain(
+                [&f.certificate, &f.refusal, &f.intake_refusal]
+                    .into_iter()
+                    .flatten(),
+            )
+            .map(|r| r.value.clone())
+            .collect();
+        State {
+            service: service.to_string(),
+            forms,
+            schema: cons.rules.facts.clone().unwrap_or_default().with_engine(),
+        }
+    }
+}
+
+/// What a form's path names.
+enum Bound<'a> {
+    /// A value the engine computes for every decision (`view::View`).
+    Computed,
+    Fact(&'a schema::Fact),
+    Unknown,
+    /// Not known, because the facts are not (see `Bindings::unchecked`).
+    Unchecked,
+}
+
+/// The paths a form may bind: the facts of its own service in the states
+/// that name it (every state of the service if none does), and the values
+/// computed for every decision.
+struct Bindings<'a> {
+    form: String,
+    service: String,
+    own: Vec<&'a Schema>,
+    states: &'a [State],
+    computed: BTreeSet<String>,
+    /// A rule file could not be read, so the facts are not all known:
+    /// bindings are not checked rather than reported wrongly.
+    unchecked: bool,
+}
+
+impl<'a> Bindings<'a> {
+    fn new(f: &Form, states: &'a [State], unreadable: &BTreeSet<&str>) -> Bindings<'a> {
+        let service = f.service.value.clone();
+        let of_service = states.iter().filter(|s| s.service == service);
+        let naming: Vec<&Schema> = of_service
+            .clone()
+            .filter(|s| s.forms.contains(&f.id.value))
+            .map(|s| &s.schema)
+            .collect();
+        let own: Vec<&Schema> = if naming.is_empty() {
+            of_service.map(|s| &s.schema).collect()
+        } else {
+            naming
+        };
+        let own_empty = own.is_empty();
+        Bindings {
+            form: f.id.value.clone(),
+            service,
+            own,
+            states,
+            computed: view::computed_paths(),
+            unchecked: own_empty
+                || ["acts", "services", "amendments"]
+                    .iter()
+                    .any(|k| unreadable.contains(k)),
+        }
+    }
+
+    /// The latest state's declaration of `path`.
+    fn bound(&self, path: &str) -> Bound<'a> {
+        if self.computed.contains(path) {
+            return Bound::Computed;
+        }
+        if self.unchecked {
+            return Bound::Unchecked;
+        }
+        match self.own.iter().rev().find_map(|s| s.find(path)) {
+            Some(f) => Bound::Fact(f),
+            None => Bound::Unknown,
+        }
+    }
+
+    /// Every path the form may bind, for messages and `--list-data`.
+    fn known(&self) -> BTreeSet<String> {
+        let mut out = self.computed.clone();
+        for s in &self.own {
+            out.extend(s.paths().into_iter().map(|(p, _)| p));
+        }
+        out
+    }
+
+    /// The known paths next to `path`: those one step under its longest
+    /// known prefix (`applicant.surname.latn` → `applicant.surname.cyrillic`,
+    /// `applicant.surname.latin`), or the top-level ones.
+    fn near(&self, path: &str) -> Vec<String> {
+        let known = self.known();
+        let parts: Vec<&str> = path.split('.').collect();
+        let prefix = (1..parts.len())
+            .rev()
+            .map(|n| parts[..n].join("."))
+            .find(|p| known.iter().any(|k| k.starts_with(&format!("{p}."))))
+            .map(|p| format!("{p}."))
+            .unwrap_or_default();
+        let next: BTreeSet<String> = known
+            .iter()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split('.').next())
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("{prefix}{s}"))
+            .collect();
+        next.into_iter().collect()
+    }
+
+    /// Why `path` cannot be bound: another service's fact, or unknown.
+    fn unknown(&self, path: &str) -> String {
+        let elsewhere: BTreeSet<&str> = self
+            .states
+            .iter()
+            .filter(|s| s.service != self.service && s.schema.find(path).is_some())
+            .map(|s| s.service.as_str())
+            .collect();
+        let near = self.near(path).join(", ");
+        let all = format!("qujat check --list-data --service {}", self.service);
+        if elsewhere.is_empty() {
+            format!(
+                "form `{}` binds `{path}`, which is neither a fact of service `{}` nor a value computed for every decision; known here: {near} (all: `{all}`)",
+                self.form, self.service,
+            )
+        } else {
+            format!(
+                "form `{}` binds `{path}`, a fact of service `{}`: a form shows only the facts of its own service `{}`; known here: {near} (all: `{all}`)",
+                self.form,
+                elsewhere.into_iter().collect::<Vec<_>>().join("`, `"),
+                self.service,
+            )
+        }
+    }
+}
+
+fn choice_options(fact: &schema::Fact) -> Vec<ChoiceOption> {
+    fact.options
+        .iter()
+        .map(|o| ChoiceOption {
+            id: o.id.clone(),
+            label: o.label.clone(),
+        })
+        .collect()
+}
+
+/// Checks that every path a form shows is a fact of its own service or a
+/// computed value, that its sentences render with strict undefined against
+/// a blank case, and that its choices are the options of their facts; fills
+/// in the options and labels the form takes from the schema.
+fn check_form(c: &mut Checker, file: &Path, f: &mut Form, states: &[State]) {
+    let b = Bindings::new(f, states, &c.unreadable);
+    // A value printed in a field or a cell: an option prints its label.
+    let value = |c: &mut Checker, r: &Ref, p: String| -> Vec<ChoiceOption> {
+        match b.bound(&r.value) {
+            Bound::Computed => vec![],
+            Bound::Fact(fact) if matches!(fact.kind(), Kind::List | Kind::Record) => {
+                c.at(
+                    file,
+                    r,
+                    format!(
+                        "`{}` is a {}: a field shows one of its fields ({})",
+                        r.value,
+                        fact.kind(),
+                        fact.fields
+                            .iter()
+                            .map(|x| format!("{}.{}", r.value, x.id.value))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    p,
+                );
+                vec![]
+            }
+            Bound::Fact(fact) => choice_options(fact),
+            Bound::Unknown => {
+                c.at(file, r, b.unknown(&r.value), p);
+                vec![]
+            }
+            Bound::Unchecked => vec![],
         }
     };
+    let mut blocks = std::mem::take(&mut f.blocks);
     for (i, h) in f.header.iter().enumerate() {
         c.text(file, h, &format!("header[{i}]"));
     }
     c.text(file, &f.title, "title");
-    for (i, b) in f.blocks.iter().enumerate() {
+    // Sentences may also ask whether the form is blank.
+    let mut known = b.known();
+    known.insert("blank".into());
+    for (i, block) in blocks.iter_mut().enumerate() {
         let at = format!("blocks[{i}]");
-        match b {
-            Block::Field(fl) => check_path(c, &fl.value, format!("{at}.field.value")),
+        match block {
+            Block::Field(fl) => fl.options = value(c, &fl.value, format!("{at}.field.value")),
             Block::Row(fs) => {
-                for (j, fl) in fs.iter().enumerate() {
-                    check_path(c, &fl.value, format!("{at}.row[{j}].value"));
+                for (j, fl) in fs.iter_mut().enumerate() {
+                    fl.options = value(c, &fl.value, format!("{at}.row[{j}].value"));
                 }
             }
-            Block::List(l) => check_path(c, &l.items, format!("{at}.list.items")),
+            Block::List(l) => match b.bound(&l.items.value) {
+                Bound::Computed | Bound::Unchecked => {}
+                Bound::Fact(_) => c.at(
+                    file,
+                    &l.items,
+                    format!(
+                        "a list shows texts the engine computes (intake.missing, refusal.grounds); `{}` is a fact: show it in a field or records",
+                        l.items.value
+                    ),
+                    format!("{at}.list.items"),
+                ),
+                Bound::Unknown => c.at(
+                    file,
+                    &l.items,
+                    b.unknown(&l.items.value),
+                    format!("{at}.list.items"),
+                ),
+            },
             Block::Table(t) => {
                 for (j, r) in t.rows.iter().enumerate() {
                     if r.values.len() + 1 + usize::from(t.numbered) != t.columns.len() {
@@ -976,7 +1318,7 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                         );
                     }
                     for (k, v) in r.values.iter().enumerate() {
-                        check_path(c, v, format!("{at}.table.rows[{j}].values[{k}]"));
+                        value(c, v, format!("{at}.table.rows[{j}].values[{k}]"));
                     }
                 }
             }
@@ -987,16 +1329,19 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                     let unknown: Vec<String> = view::placeholders(t.get(lang))
                         .into_iter()
                         .filter(|v| {
-                            !paths.contains(v)
-                                && !paths.iter().any(|p| p.starts_with(&format!("{v}.")))
+                            !b.unchecked
+                                && !known.contains(v)
+                                && !known.iter().any(|p| p.starts_with(&format!("{v}.")))
                         })
                         .collect();
                     let problem = if unknown.is_empty() {
-                        view::render_sentence(t.get(lang), &view::blank_context()).err()
+                        view::render_sentence(t.get(lang), &view::blank_context(t.get(lang))).err()
                     } else {
                         Some(format!(
-                            "sentence uses a value the case data does not have: {} (see `qujat check --list-data`)",
-                            unknown.join(", ")
+                            "sentence uses a value the case data does not have: {}; known here: {} (all: `qujat check --list-data --service {}`)",
+                            unknown.join(", "),
+                            b.near(&unknown[0]).join(", "),
+                            b.service,
                         ))
                     };
                     if let Some(msg) = problem {
@@ -1005,7 +1350,7 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                 }
             }
             Block::Choice(ch) => {
-                check_path(c, &ch.value, format!("{at}.choice.value"));
+                check_choice(c, file, &b, ch, &at);
                 c.unique(
                     file,
                     "option",
@@ -1015,24 +1360,131 @@ fn check_form(c: &mut Checker, file: &Path, f: &Form) {
                         .map(|(j, o)| (&o.id, format!("{at}.choice.options[{j}].id"))),
                 );
             }
-            Block::Records(r) => {
-                check_path(c, &r.items, format!("{at}.records.items"));
-                for (j, col) in r.columns.iter().enumerate() {
-                    let p = format!("{}[].{}", r.items.value, col.value.value);
-                    if !paths.contains(&p) {
-                        c.at(
-                            file,
-                            &col.value,
-                            format!(
-                                "column bound to `{}`, which an item of `{}` does not have (see `qujat check --list-data`)",
-                                col.value.value, r.items.value
+            Block::Records(r) => match b.bound(&r.items.value) {
+                Bound::Fact(fact) if fact.kind() == Kind::List => {
+                    for (j, col) in r.columns.iter_mut().enumerate() {
+                        match fact.field(&col.value.value) {
+                            Some(x) if !matches!(x.kind(), Kind::List | Kind::Record) => {
+                                col.options = choice_options(x)
+                            }
+                            _ => c.at(
+                                file,
+                                &col.value,
+                                format!(
+                                    "column bound to `{}`, which an item of `{}` does not have; its fields: {}",
+                                    col.value.value,
+                                    r.items.value,
+                                    fact.fields
+                                        .iter()
+                                        .filter(|x| !matches!(x.kind(), Kind::List | Kind::Record))
+                                        .map(|x| x.id.value.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                                format!("{at}.records.columns[{j}].value"),
                             ),
-                            format!("{at}.records.columns[{j}].value"),
-                        );
+                        }
                     }
                 }
-            }
+                Bound::Fact(fact) => c.at(
+                    file,
+                    &r.items,
+                    format!(
+                        "records show a list fact; `{}` is a {}",
+                        r.items.value,
+                        fact.kind()
+                    ),
+                    format!("{at}.records.items"),
+                ),
+                Bound::Unchecked => {}
+                Bound::Computed | Bound::Unknown => c.at(
+                    file,
+                    &r.items,
+                    b.unknown(&r.items.value),
+                    format!("{at}.records.items"),
+                ),
+            },
             Block::Heading(_) | Block::Note(_) | Block::Signature(_) | Block::Qr(_) => {}
         }
+    }
+    f.blocks = blocks;
+}
+
+/// A choice binds an option fact (or a yes/no one). Without options of its
+/// own it takes the fact's options and labels; with them, their ids must be
+/// the fact's, in the same order.
+fn check_choice(c: &mut Checker, file: &Path, b: &Bindings, ch: &mut ChoiceBlock, at: &str) {
+    let p = format!("{at}.choice.value");
+    let fact = match b.bound(&ch.value.value) {
+        Bound::Fact(fact) => fact,
+        Bound::Computed => {
+            c.at(
+                file,
+                &ch.value,
+                format!(
+                    "a choice ticks the options of a fact; `{}` is a value the engine computes",
+                    ch.value.value
+                ),
+                p,
+            );
+            return;
+        }
+        Bound::Unknown => {
+            c.at(file, &ch.value, b.unknown(&ch.value.value), p);
+            return;
+        }
+        Bound::Unchecked => return,
+    };
+    let ids: Vec<&str> = match fact.kind() {
+        Kind::Option => fact.option_ids(),
+        Kind::Bool => vec!["true", "false"],
+        k => {
+            c.at(
+                file,
+                &ch.value,
+                format!(
+                    "a choice ticks the options of an option fact; `{}` is a {k}",
+                    ch.value.value
+                ),
+                p,
+            );
+            return;
+        }
+    };
+    ch.multiple = fact.multiple;
+    if ch.options.is_empty() {
+        if fact.kind() == Kind::Bool {
+            c.at(
+                file,
+                &ch.value,
+                format!(
+                    "`{}` is yes or no: the choice lists its two options `true` and `false` with their labels",
+                    ch.value.value
+                ),
+                p,
+            );
+        }
+        ch.options = choice_options(fact);
+        return;
+    }
+    let form: Vec<&str> = ch.options.iter().map(|o| o.id.value.as_str()).collect();
+    if form != ids {
+        let at_ref = ch
+            .options
+            .iter()
+            .zip(ids.iter().map(Some).chain(std::iter::repeat(None)))
+            .find(|(o, id)| *id != Some(&o.id.value.as_str()))
+            .map_or_else(|| ch.value.clone(), |(o, _)| o.id.clone());
+        c.at(
+            file,
+            &at_ref,
+            format!(
+                "the options of choice `{}` must be those of the fact, in its order: {} (the form lists {}); or leave `options` out to print the fact's labels",
+                ch.value.value,
+                ids.join(", "),
+                form.join(", ")
+            ),
+            format!("{at}.choice.options"),
+        );
     }
 }

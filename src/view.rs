@@ -1,17 +1,26 @@
-//! The case data a form can show, in one language.
+//! The values a form can show, in one language.
 //!
-//! [`View`] is the one schema form fields bind to (`applicant.surname.latin`,
-//! `refusal.grounds`, …). A blank form gets a view whose values are all empty;
-//! a filled one gets the case and its decision. Sentences in forms are
-//! minijinja templates over the same view, rendered with strict undefined so a
-//! missing value is an error, never an empty gap.
+//! A form binds two kinds of path (checked by `qujat check`, listed by
+//! `qujat check --list-data`):
+//!
+//! - the case's facts: the engine's (`src/schema/engine.yaml`) and those
+//!   its own service declares (`facts:`), printed from the case's
+//!   [`Facts`] — so a fact added to a service's YAML can be shown by a form
+//!   with no Rust;
+//! - the values the engine computes for every decision, the same for every
+//!   service: [`View`] (the IIN formed, the issue date, the grounds of a
+//!   refusal, the documents missing at intake, the applicant's full name…).
+//!
+//! A blank form gets a view whose values are all empty; a filled one gets
+//! the case and its decision. Sentences in forms are minijinja templates over
+//! the same view, rendered with strict undefined so a missing value is an
+//! error, never an empty gap.
 
-use crate::case::{CaseText, CorrectionParam, LoadedCase, Name};
+use crate::case::{CaseText, LoadedCase};
 use crate::dates;
 use crate::decide::{Decision, Outcome};
-use crate::iin::Sex;
+use crate::schema::{Record, Value as Fact};
 use crate::text::Lang;
-use crate::validate::Rules;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -19,130 +28,39 @@ use std::collections::BTreeSet;
 /// What a blank form prints where a sentence has a value to fill in.
 pub const BLANK: &str = "____________________";
 
+/// The values the engine computes for every decision, whatever the
+/// service. The case's facts are added by [`to_json`].
 #[derive(Debug, Default, Serialize)]
 pub struct View {
     /// True only for blank forms, so a sentence can print the form's own
     /// instruction ("(указать адрес)") where a filled one prints the value.
     pub blank: bool,
+    /// The case's id, which names its documents.
     pub document_id: Option<String>,
-    pub service: Option<String>,
-    pub date: Option<String>,
-    pub addressee: Option<String>,
-    pub purpose: Option<String>,
-    pub institution: Option<String>,
-    pub office: Option<String>,
-    pub applicant: ApplicantView,
-    pub identity_document: DocumentView,
+    /// The service's title in this language.
+    pub service_title: Option<String>,
+    /// The IIN formed (a certificate).
     pub iin: Option<String>,
+    /// The date the decision's document is issued.
     pub issue_date: Option<String>,
     pub refusal: RefusalView,
     pub intake: IntakeView,
-    pub correction: CorrectionView,
-    pub staff: StaffView,
-    pub exit: ExitView,
+    pub applicant: ApplicantView,
+    /// The identity document among the documents presented (the service's
+    /// `identity` documents).
+    pub identity_document: DocumentView,
+    /// The case's facts printed in this language (see [`print`]).
+    #[serde(skip)]
+    pub facts: Value,
 }
 
-/// The exit questionnaire's answers in one language (docs/exit-case-data.md).
-#[derive(Debug, Default, Serialize)]
-pub struct ExitView {
-    pub passport: IdDocView,
-    pub id_card: IdDocView,
-    pub birth_okrug: Option<String>,
-    pub birth_settlement: Option<String>,
-    pub military_service_status: Option<String>,
-    pub previous_citizenship: Option<String>,
-    pub departure: PlaceView,
-    pub destination: PlaceView,
-    /// Option ids, ticked on the form's checkbox groups.
-    pub purpose: Option<String>,
-    pub social_category: Option<String>,
-    pub education: EducationView,
-    pub marital_status: Option<String>,
-    pub children: Vec<ChildView>,
-    pub relatives: Vec<RelativeView>,
-    pub work: Vec<WorkView>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct IdDocView {
-    pub number: Option<String>,
-    pub issued: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct PlaceView {
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub district: Option<String>,
-    pub okrug: Option<String>,
-    pub settlement: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct EducationView {
-    pub level: Option<String>,
-    pub specialty: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct ChildView {
-    pub name: Option<String>,
-    pub iin: Option<String>,
-    pub birth_date: Option<String>,
-    pub passport_number: Option<String>,
-    pub sex: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct RelativeView {
-    pub name: Option<String>,
-    pub iin: Option<String>,
-    pub relation: Option<String>,
-    pub birth_date_and_place: Option<String>,
-    pub residence: Option<String>,
-    pub workplace: Option<String>,
-    pub marriage_registration_place: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct WorkView {
-    pub years: Option<String>,
-    pub organization: Option<String>,
-    pub address: Option<String>,
-    pub workplace: Option<String>,
-    pub position: Option<String>,
-    pub secret_clearance: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct NameView {
-    pub latin: Option<String>,
-    pub cyrillic: Option<String>,
-    /// Cyrillic where known, otherwise Latin (for bilingual certificates).
-    pub display: Option<String>,
-}
-
+/// What the engine derives from the applicant's facts.
 #[derive(Debug, Default, Serialize)]
 pub struct ApplicantView {
-    pub surname: NameView,
-    pub given_name: NameView,
-    pub patronymic: NameView,
+    /// Surname, given name and patronymic, Cyrillic where known.
     pub full_name: Option<String>,
     /// "full name, birth date, IIN", as the correction form asks.
     pub identification: Option<String>,
-    pub birth_date: Option<String>,
-    pub sex: Option<String>,
-    /// `male` / `female`, for checkbox groups.
-    pub sex_id: Option<String>,
-    pub citizenship: Option<String>,
-    pub nationality: Option<String>,
-    pub arrival_country: Option<String>,
-    pub birth_place: Option<String>,
-    pub birth_country: Option<String>,
-    pub birth_region: Option<String>,
-    pub birth_district: Option<String>,
-    pub address: Option<String>,
-    pub iin: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -168,54 +86,61 @@ pub struct IntakeView {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, Default, Serialize)]
-pub struct ChangeView {
-    pub current: Option<String>,
-    pub new: Option<String>,
+/// A fact as a form prints it in one language: a bilingual text's side, a
+/// date written out ("12 июля 2026 г."), an option's id (a form prints its
+/// label: see `model::Field::options`), records and lists as JSON.
+pub fn print(v: &Fact, lang: Lang) -> Value {
+    match v {
+        Fact::Date(d) => Value::String(dates::long(*d, lang)),
+        Fact::Record(r) => print_record(r, lang),
+        Fact::List(items) => Value::Array(items.iter().map(|r| print_record(r, lang)).collect()),
+        Fact::Options(ids) => Value::Array(ids.iter().map(|i| Value::from(i.as_str())).collect()),
+        Fact::Bool(b) => Value::Bool(*b),
+        Fact::Integer(i) => Value::from(*i),
+        other => Value::String(other.show(lang)),
+    }
 }
 
-#[derive(Debug, Default, Serialize)]
-pub struct CorrectionView {
-    pub surname: ChangeView,
-    pub given_name: ChangeView,
-    pub patronymic: ChangeView,
-    pub birth_date: ChangeView,
-    pub birth_place: ChangeView,
-    pub citizenship: ChangeView,
-    pub sex: ChangeView,
-    pub document_number: ChangeView,
-    pub document_issued: ChangeView,
-    pub document_valid_until: ChangeView,
-    pub document_country: ChangeView,
+fn print_record(r: &Record, lang: Lang) -> Value {
+    Value::Object(
+        r.fields
+            .iter()
+            .map(|(k, item)| (k.clone(), print(&item.value, lang)))
+            .collect(),
+    )
 }
 
-#[derive(Debug, Default, Serialize)]
-pub struct StaffView {
-    pub name: Option<String>,
-    pub phone: Option<String>,
+/// Adds `from`'s keys to `into`, merging objects both have.
+fn merge(into: &mut Value, from: &Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(x @ Value::Object(_)) => merge(x, v),
+                    _ => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (into, from) => *into = from.clone(),
+    }
 }
 
 fn json(v: &View) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-/// Every path a form may bind to, e.g. `applicant.surname.latin`; the keys
-/// of a list's items as `exit.children[].name`.
-pub fn known_paths() -> BTreeSet<String> {
+/// The paths of the values the engine computes for every decision
+/// ([`View`]), e.g. `applicant.full_name`, `refusal.reason`. A form may bind
+/// these whatever its service; every other path must be a fact of its own
+/// service.
+pub fn computed_paths() -> BTreeSet<String> {
     fn walk(prefix: &str, v: &Value, out: &mut BTreeSet<String>) {
         match v {
-            Value::Array(items) if items.first().is_some_and(Value::is_object) => {
-                out.insert(prefix.to_string());
-                walk(&format!("{prefix}[]"), &items[0], out);
-            }
             Value::Object(m) => {
                 for (k, v) in m {
-                    let p = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&p, v, out);
+                    walk(&crate::schema::facts::join(prefix, k), v, out);
                 }
             }
             _ => {
@@ -224,11 +149,8 @@ pub fn known_paths() -> BTreeSet<String> {
         }
     }
     let mut out = BTreeSet::new();
-    let mut schema = View::default();
-    schema.exit.children.push(ChildView::default());
-    schema.exit.relatives.push(RelativeView::default());
-    schema.exit.work.push(WorkView::default());
-    walk("", &json(&schema), &mut out);
+    walk("", &json(&View::default()), &mut out);
+    out.remove("blank");
     out
 }
 
@@ -237,9 +159,9 @@ pub fn lookup<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
     path.split('.').try_fold(v, |v, k| v.get(k))
 }
 
-/// The context a blank form's sentences are rendered with: every value is a
-/// line to fill in.
-pub fn blank_context() -> Value {
+/// The context a blank form's `sentence` is rendered with: every value it
+/// uses is a line to fill in.
+pub fn blank_context(sentence: &str) -> Value {
     fn fill(v: Value) -> Value {
         match v {
             Value::Null => Value::String(BLANK.into()),
@@ -247,10 +169,29 @@ pub fn blank_context() -> Value {
             other => other,
         }
     }
-    fill(json(&View {
+    let mut ctx = fill(json(&View {
         blank: true,
         ..View::default()
-    }))
+    }));
+    for p in placeholders(sentence) {
+        if lookup(&ctx, &p).is_some() {
+            continue;
+        }
+        let mut at = &mut ctx;
+        let parts: Vec<&str> = p.split('.').collect();
+        for (i, k) in parts.iter().enumerate() {
+            let Value::Object(m) = at else { break };
+            let last = i + 1 == parts.len();
+            at = m.entry(k.to_string()).or_insert_with(|| {
+                if last {
+                    Value::String(BLANK.into())
+                } else {
+                    Value::Object(Default::default())
+                }
+            });
+        }
+    }
+    ctx
 }
 
 /// The context a filled form's sentences are rendered with: absent values are
@@ -298,99 +239,8 @@ fn text(t: &CaseText, lang: Lang) -> String {
     t.get(lang).to_string()
 }
 
-fn name(n: Option<&Name>) -> NameView {
-    NameView {
-        latin: n.map(|n| n.latin.clone()),
-        cyrillic: n.and_then(|n| n.cyrillic.clone()),
-        display: n.map(|n| n.cyrillic.clone().unwrap_or_else(|| n.latin.clone())),
-    }
-}
-
-fn sex(s: Sex, lang: Lang) -> String {
-    match (s, lang) {
-        (Sex::Male, Lang::Ru) => "мужской",
-        (Sex::Female, Lang::Ru) => "женский",
-        (Sex::Male, Lang::Kk) => "ер",
-        (Sex::Female, Lang::Kk) => "әйел",
-    }
-    .to_string()
-}
-
-fn exit(e: &crate::case::Exit, lang: Lang) -> ExitView {
-    let t = |x: &Option<CaseText>| x.as_ref().map(|t| text(t, lang));
-    let date = |x: chrono::NaiveDate| dates::long(x, lang);
-    let id = |d: &Option<crate::case::IdDoc>| IdDocView {
-        number: d.as_ref().map(|d| d.number.clone()),
-        issued: d.as_ref().map(|d| date(d.issued)),
-    };
-    let place = |p: &Option<crate::case::Place>| {
-        let p = p.clone().unwrap_or_default();
-        PlaceView {
-            country: t(&p.country),
-            region: t(&p.region),
-            district: t(&p.district),
-            okrug: t(&p.okrug),
-            settlement: t(&p.settlement),
-        }
-    };
-    let education = e.education.clone().unwrap_or_default();
-    ExitView {
-        passport: id(&e.passport),
-        id_card: id(&e.id_card),
-        birth_okrug: t(&e.birth_okrug),
-        birth_settlement: t(&e.birth_settlement),
-        military_service_status: t(&e.military_service_status),
-        previous_citizenship: t(&e.previous_citizenship),
-        departure: place(&e.departure),
-        destination: place(&e.destination),
-        purpose: e.purpose.clone(),
-        social_category: e.social_category.clone(),
-        education: EducationView {
-            level: education.level,
-            specialty: education.specialty,
-        },
-        marital_status: e.marital_status.clone(),
-        children: e
-            .children
-            .iter()
-            .map(|c| ChildView {
-                name: Some(c.name.clone()),
-                iin: c.iin.clone(),
-                birth_date: Some(date(c.birth_date)),
-                passport_number: c.passport_number.clone(),
-                sex: Some(sex(c.sex, lang)),
-            })
-            .collect(),
-        relatives: e
-            .relatives
-            .iter()
-            .map(|r| RelativeView {
-                name: Some(r.name.clone()),
-                iin: r.iin.clone(),
-                relation: Some(text(&r.relation, lang)),
-                birth_date_and_place: Some(text(&r.birth_date_and_place, lang)),
-                residence: Some(text(&r.residence, lang)),
-                workplace: Some(text(&r.workplace, lang)),
-                marriage_registration_place: t(&r.marriage_registration_place),
-            })
-            .collect(),
-        work: e
-            .work
-            .iter()
-            .map(|w| WorkView {
-                years: Some(w.years.clone()),
-                organization: Some(text(&w.organization, lang)),
-                address: Some(text(&w.address, lang)),
-                workplace: Some(text(&w.workplace, lang)),
-                position: Some(text(&w.position, lang)),
-                secret_clearance: Some(text(&w.secret_clearance, lang)),
-            })
-            .collect(),
-    }
-}
-
 /// The view of a decided case in one language.
-pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
+pub fn of_case(lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
     let c = &lc.case;
     let a = &c.applicant;
     let service = Some(&d.rules.service);
@@ -412,20 +262,8 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
     };
     let mut v = View {
         document_id: Some(c.id.value.clone()),
-        service: service.map(|s| s.title.get(lang).to_string()),
-        date: Some(date(c.date)),
-        addressee: c.addressee.as_ref().map(|t| text(t, lang)),
-        purpose: c.purpose.as_ref().map(|t| text(t, lang)),
-        institution: c
-            .institution
-            .as_ref()
-            .and_then(|n| rules.institutions.get(&n.value))
-            .map(|i| i.name.get(lang).to_string()),
-        office: c.office.as_ref().map(|t| text(t, lang)),
+        service_title: service.map(|s| s.title.get(lang).to_string()),
         applicant: ApplicantView {
-            surname: name(Some(&a.surname)),
-            given_name: name(Some(&a.given_name)),
-            patronymic: name(a.patronymic.as_ref()),
             identification: Some(
                 [
                     Some(full_name.clone()),
@@ -438,24 +276,6 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
                 .join(", "),
             ),
             full_name: Some(full_name),
-            birth_date: Some(date(a.birth_date)),
-            sex: Some(sex(a.sex, lang)),
-            sex_id: Some(
-                match a.sex {
-                    Sex::Male => "male",
-                    Sex::Female => "female",
-                }
-                .into(),
-            ),
-            citizenship: Some(text(&a.citizenship, lang)),
-            nationality: a.nationality.as_ref().map(|t| text(t, lang)),
-            arrival_country: a.arrival_country.as_ref().map(|t| text(t, lang)),
-            birth_place: Some(text(&a.birth_place, lang)),
-            birth_country: a.birth_country.as_ref().map(|t| text(t, lang)),
-            birth_region: a.birth_region.as_ref().map(|t| text(t, lang)),
-            birth_district: a.birth_district.as_ref().map(|t| text(t, lang)),
-            address: a.address.as_ref().map(|t| text(t, lang)),
-            iin: a.iin.as_ref().map(|i| i.value.clone()),
         },
         identity_document: DocumentView {
             kind: identity
@@ -468,11 +288,7 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
                 .and_then(|x| x.issuing_country.as_ref())
                 .map(|t| text(t, lang)),
         },
-        staff: StaffView {
-            name: c.staff.as_ref().map(|s| s.name.clone()),
-            phone: c.staff.as_ref().map(|s| s.phone.clone()),
-        },
-        exit: c.exit.as_ref().map(|e| exit(e, lang)).unwrap_or_default(),
+        facts: print_record(&d.facts.root, lang),
         ..View::default()
     };
     match &d.outcome {
@@ -513,28 +329,13 @@ pub fn of_case(rules: &Rules, lc: &LoadedCase, d: &Decision, lang: Lang) -> View
         }
         Outcome::Accepted { .. } => {}
     }
-    for (param, change) in &c.correction {
-        let slot = match param {
-            CorrectionParam::Surname => &mut v.correction.surname,
-            CorrectionParam::GivenName => &mut v.correction.given_name,
-            CorrectionParam::Patronymic => &mut v.correction.patronymic,
-            CorrectionParam::BirthDate => &mut v.correction.birth_date,
-            CorrectionParam::BirthPlace => &mut v.correction.birth_place,
-            CorrectionParam::Citizenship => &mut v.correction.citizenship,
-            CorrectionParam::Sex => &mut v.correction.sex,
-            CorrectionParam::DocumentNumber => &mut v.correction.document_number,
-            CorrectionParam::DocumentIssued => &mut v.correction.document_issued,
-            CorrectionParam::DocumentValidUntil => &mut v.correction.document_valid_until,
-            CorrectionParam::DocumentCountry => &mut v.correction.document_country,
-        };
-        *slot = ChangeView {
-            current: Some(text(&change.current, lang)),
-            new: Some(text(&change.new, lang)),
-        };
-    }
     v
 }
 
+/// The view as the data a form reads: the computed values and the case's
+/// facts in one tree.
 pub fn to_json(v: &View) -> Value {
-    json(v)
+    let mut out = json(v);
+    merge(&mut out, &v.facts);
+    out
 }

@@ -199,7 +199,7 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
     assert_exact(
         &errs,
         &s.locate(cert, "issue_dat\n", 0),
-        "form field bound to unknown case data `issue_dat` (see `qujat check --list-data`)",
+        "form `pilot-certificate` binds `issue_dat`, which is neither a fact of service `iin-pilot-2024` nor a value computed for every decision; known here: addressee, applicant, channel, date, document_id, documents, findings, id, identity_document, iin, intake, issue_date, purpose, refusal, representative, request, result, service, service_title (all: `qujat check --list-data --service iin-pilot-2024`)",
     );
     let ofice = errs
         .iter()
@@ -515,5 +515,96 @@ fn a_missing_entry_says_what_is_missing_and_why() {
         &errs,
         &at_why(a, "  - parts: [grounds]", 2),
         "an amending act lists what it does not encode by `cite` and `what`, not by `parts` (at missing[7].parts)",
+    );
+}
+
+/// A form binds only the facts of its own service: the receipt of the IIN
+/// service cannot print the exit questionnaire's purpose.
+#[test]
+fn a_form_binding_another_services_fact_is_a_located_error() {
+    let s = Scratch::new("bind-other");
+    let f = "forms/intake-receipt.yaml";
+    s.edit(f, "value: staff.phone", "value: exit.purpose");
+    let errs = all(&s);
+    let loc = s.locate(f, "exit.purpose", 0);
+    let want = format!(
+        "{loc}: form `intake-receipt` binds `exit.purpose`, a fact of service `exit-permanent-residence`: a form shows only the facts of its own service `iin-foreigners`; known here: "
+    );
+    assert!(
+        errs.iter().any(|e| e.starts_with(&want)
+            && e.contains("(all: `qujat check --list-data --service iin-foreigners`)")),
+        "{errs:#?}"
+    );
+}
+
+/// A misspelt path is reported where it is written, with the paths next to
+/// it: the passport record's fields.
+#[test]
+fn a_form_binding_an_unknown_path_lists_the_known_ones() {
+    let s = Scratch::new("bind-unknown");
+    let f = "forms/exit-questionnaire.yaml";
+    s.edit(
+        f,
+        "value: exit.passport.number",
+        "value: exit.passport.numbr",
+    );
+    assert_exact(
+        &all(&s),
+        &s.locate(f, "exit.passport.numbr", 0),
+        "form `exit-questionnaire` binds `exit.passport.numbr`, which is neither a fact of service `exit-permanent-residence` nor a value computed for every decision; known here: exit.passport.issued, exit.passport.number (all: `qujat check --list-data --service exit-permanent-residence`)",
+    );
+}
+
+/// A choice that prints its own labels must still offer exactly the fact's
+/// options: one renamed in the form is an error at that option.
+#[test]
+fn a_choice_whose_options_differ_from_the_schema_is_a_located_error() {
+    let s = Scratch::new("choice-ids");
+    let f = "forms/exit-questionnaire.yaml";
+    s.edit(f, "        - id: study\n", "        - id: studies\n");
+    assert_exact(
+        &all(&s),
+        &s.locate(f, "studies", 0),
+        "the options of choice `exit.purpose` must be those of the fact, in its order: work, study, family, other (the form lists work, studies, family, other); or leave `options` out to print the fact's labels",
+    );
+    // One option left out is reported too.
+    let s = Scratch::new("choice-fewer");
+    s.edit(
+        f,
+        "        - id: other\n          label: { kk: \"9. Басқа\", ru: \"Другое\" }\n",
+        "",
+    );
+    let errs = all(&s);
+    assert!(
+        errs.iter().any(|e| e.contains(
+            "must be those of the fact, in its order: work, study, family, other (the form lists work, study, family)"
+        )),
+        "{errs:#?}"
+    );
+}
+
+/// `--list-data` lists the paths of each service; a service's facts are not
+/// another's.
+#[test]
+fn bindings_are_listed_per_service() {
+    let b = &project().rules.bindings;
+    assert!(b["exit-permanent-residence"].contains("exit.children.birth_date"));
+    assert!(b["exit-permanent-residence"].contains("applicant.surname.latin"));
+    assert!(b["exit-permanent-residence"].contains("refusal.reason"));
+    assert!(!b["iin-foreigners"].contains("exit.purpose"));
+    assert!(b["iin-foreigners"].contains("intake.missing"));
+}
+
+/// A field shows one value: bound to a record, it is told the record's
+/// fields instead of printing nothing.
+#[test]
+fn a_field_bound_to_a_record_lists_its_fields() {
+    let s = Scratch::new("bind-record");
+    let f = "forms/exit-questionnaire.yaml";
+    s.edit(f, "value: exit.passport.number", "value: exit.passport");
+    assert_exact(
+        &all(&s),
+        &s.locate(f, "exit.passport\n", 0),
+        "`exit.passport` is a record: a field shows one of its fields (exit.passport.number, exit.passport.issued)",
     );
 }

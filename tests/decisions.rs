@@ -290,8 +290,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
         .map(|r| r.cite.to_string())
         .collect();
     assert_eq!(cites, ["mvd-146-2023, appendix 5"]);
-    let rules = &project().rules;
-    let ru = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         [
@@ -299,7 +298,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
             "документ удостоверяющий личность (действительный заграничный паспорт, если иной порядок не установлен соглашением Республики Казахстан с соответствующей стороной или Правительством Республики Казахстан) (с истекшим сроком действия)",
         ]
     );
-    let kk = qujat::view::of_case(rules, &lc, &d, qujat::text::Lang::Kk);
+    let kk = qujat::view::of_case(&lc, &d, qujat::text::Lang::Kk);
     assert!(
         kk.intake.missing[1].ends_with(" (қолданылу мерзімі өткен)"),
         "{:?}",
@@ -457,7 +456,7 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
     );
     assert_block(
         &t,
-        "   ✓ `power-of-attorney` is required because the case shows condition `representative`\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   representative\n       fact: applies through a representative: Ахметов Берик (cases/receipt-incomplete.yaml:17)\n",
+        "   ✓ `power-of-attorney` is required because the case shows condition `representative`\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   representative: has(case.representative) [mvd-146-2023, appendix 3, item 8, sub 1)]\n       fact: representative = present (cases/receipt-incomplete.yaml:17)\n",
     );
     assert_block(
         &t,
@@ -465,7 +464,11 @@ fn explain_a_refusal_at_intake_shows_each_document_its_condition_and_the_facts()
     );
     assert_block(
         &t,
-        "is not required: its condition does not hold\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   identity-document-not-in-latin-or-cyrillic\n       fact: `identity-document` written in: latin, other (cases/receipt-incomplete.yaml:20)\n",
+        "is not required: its condition does not hold\n       rule: mvd-146-2023, appendix 3, item 8, sub 1)\n       if:   identity-document-not-in-latin-or-cyrillic: documents.exists(d, d.document in [\"identity-document\", \"identity-document-copy\"] && (!has(d.scripts) || !(\"latin\" in d.scripts || \"cyrillic\" in d.scripts))) [mvd-146-2023, appendix 3, item 8, sub 1)]\n",
+    );
+    assert_block(
+        &t,
+        "       fact: documents[1].document = identity-document (cases/receipt-incomplete.yaml:20)\n       fact: documents[1].scripts = latin, other (cases/receipt-incomplete.yaml:24)\n",
     );
     assert_block(
         &t,
@@ -498,7 +501,7 @@ fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
             not_legalized: vec![],
         }
     );
-    let ru = qujat::view::of_case(&p.rules, &lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         ["соответствующий ноториально-заверенный перевод документа"]

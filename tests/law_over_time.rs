@@ -117,7 +117,9 @@ fn order_146_changes_title_requests_documents_and_grounds() {
             .any(|r| r.id.value == "correction")
     );
     assert_eq!(acts(&after), ["mvd-258-2020", "mvd-146-2023"]);
-    assert_eq!(after.changes.len(), 7);
+    // Seven paragraphs of the order, plus the changes declaring the
+    // conditions its lists of documents name and the facts its forms print.
+    assert_eq!(after.changes.len(), 9);
     // Before 146 is adopted its changes are not even pending.
     assert!(before.pending.is_empty());
 

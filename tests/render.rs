@@ -476,3 +476,43 @@ fn a_failing_case_does_not_stop_the_build_of_the_others() {
     assert_eq!(written, 14);
     assert!(!out.join("cases/pilot-2024-0002").exists());
 }
+
+/// A fact added to a service's YAML and bound by a form prints in the PDF,
+/// in each language, with no Rust written for it.
+#[test]
+fn a_new_fact_declared_in_yaml_prints_in_the_form() {
+    let s = Scratch::new("new-fact");
+    s.edit(
+        "rules/amendments/mvd-348-2026.yaml",
+        "            - id: registration_data_missing\n",
+        "            - { id: contact_phone, type: text, optional: true, label: { kk: \"Байланыс телефоны\", ru: \"Контактный телефон\", ours: [kk, ru] } }\n            - { id: hobby, type: bilingual, label: { kk: \"Хоббиі\", ru: \"Хобби\", ours: [kk, ru] } }\n            - id: registration_data_missing\n",
+    );
+    s.edit(
+        "forms/exit-questionnaire.yaml",
+        "  - paragraph:\n      kk: \"9. ",
+        "  - field:\n      label: { kk: \"Телефон\", ru: \"Телефон\" }\n      value: exit.contact_phone\n  - field:\n      label: { kk: \"Хоббиі\", ru: \"Хобби\" }\n      value: exit.hobby\n  - paragraph:\n      kk: \"9. ",
+    );
+    let case = s.path("cases/exit-accepted.yaml");
+    s.edit(
+        "cases/exit-accepted.yaml",
+        "  registration_data_missing: false\n",
+        "  registration_data_missing: false\n  contact_phone: \"+7 700 123 45 67\"\n  hobby: { kk: \"домбырада ойнау\", ru: \"игра на домбре\" }\n",
+    );
+    let p = Project::open(&s.dir).unwrap_or_else(|e| panic!("{e}"));
+    let docs = case_docs(&p, &case);
+    let t = pdf_text(&docs["cases/exit-2026-0001/exit-questionnaire.pdf"]);
+    assert_contains_all(
+        "questionnaire",
+        &t,
+        &["+7 700 123 45 67", "домбырада ойнау", "игра на домбре"],
+    );
+    // The other exit case lacks the required fact: an error in the case
+    // file, not a blank field.
+    let other = s.path("cases/exit-refused.yaml");
+    let Err(e) = p.decide(&other, None) else {
+        panic!("a case without the required `exit.hobby` was decided");
+    };
+    let e = e.to_string();
+    assert!(e.contains("required fact `exit.hobby`"), "{e}");
+    assert!(e.contains("exit-refused.yaml:"), "{e}");
+}

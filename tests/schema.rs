@@ -221,7 +221,7 @@ fn a_case_with_four_mistakes_gives_four_located_errors_in_one_run() {
             "tests/fixtures/angling/cases/four-mistakes.yaml:8:3: required fact `applicant.birth_date` (Дата рождения) is missing: write a date written YYYY-MM-DD (at applicant)",
             "tests/fixtures/angling/cases/four-mistakes.yaml:15:8: `sea` is not an option of `water` (options: river, lake, reservoir) (at water)",
             "tests/fixtures/angling/cases/four-mistakes.yaml:17:11: `2026-07-32` is not a date that exists (at last_day)",
-            "tests/fixtures/angling/cases/four-mistakes.yaml:25:10: `companions[0].iin` is not a valid IIN: check digit is 2, expected 5 (at companions[0].iin)",
+            "tests/fixtures/angling/cases/four-mistakes.yaml:25:10: `companions[0].iin` 180211500012 is not a valid IIN: check digit is 2, expected 5 (at companions[0].iin)",
         ]
     );
 }

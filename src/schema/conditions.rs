@@ -24,25 +24,59 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
-    /// What `when:` and grounds name, e.g. `children-under-16`.
+    /// What `when:` and grounds name, e.g. `young-child-aboard`.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// A CEL expression over the case facts and `params`; see [`expr`].
     #[serde(rename = "if")]
+    #[schemars(with = "String")]
     pub expr: Spanned<String>,
     pub cite: Citation,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
     /// Read in expressions as `params.ID`.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// A whole number, a date (YYYY-MM-DD), `true`/`false`, or a text.
+    #[schemars(with = "Param")]
     pub value: Spanned<Param>,
     pub cite: Citation,
+}
+
+/// Written by hand, as [`Param`]'s `Deserialize` is: a parameter's `value:`
+/// is a whole number, `true`/`false`, or a string (a date when it reads
+/// YYYY-MM-DD).
+impl schemars::JsonSchema for Param {
+    fn schema_name() -> String {
+        "Param".into()
+    }
+    fn json_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        use schemars::schema::{InstanceType, Metadata, SchemaObject};
+        SchemaObject {
+            instance_type: Some(
+                vec![
+                    InstanceType::Integer,
+                    InstanceType::Boolean,
+                    InstanceType::String,
+                ]
+                .into(),
+            ),
+            metadata: Some(Box::new(Metadata {
+                description: Some(
+                    "A whole number, a date (YYYY-MM-DD), true/false, or a text.".into(),
+                ),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
 }
 
 impl<'de> Deserialize<'de> for Param {

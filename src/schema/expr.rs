@@ -121,6 +121,17 @@ pub enum Param {
     Bool(bool),
 }
 
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Param::Integer(i) => write!(f, "{i}"),
+            Param::Date(d) => write!(f, "{d}"),
+            Param::Text(t) => write!(f, "{t:?}"),
+            Param::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
 /// What `check` knows: the schema and the parameters by id.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
@@ -908,9 +919,16 @@ fn join_path(prefix: &str, id: &str) -> String {
 }
 
 impl<'a> Eval<'a> {
+    /// Records a read once per path; a value read after `has()` replaces
+    /// the mere "present", so `explain` shows what the condition turned on.
     fn read(&mut self, path: String, value: String, line: Option<u32>) {
-        if !self.reads.iter().any(|r| r.path == path) {
-            self.reads.push(Read { path, value, line });
+        match self.reads.iter_mut().find(|r| r.path == path) {
+            Some(r) if r.value == "present" && value != "present" => {
+                r.value = value;
+                r.line = line;
+            }
+            Some(_) => {}
+            None => self.reads.push(Read { path, value, line }),
         }
     }
 

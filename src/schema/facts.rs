@@ -31,20 +31,22 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// The facts of one service, in the order the service file lists them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Schema {
     pub facts: Vec<Fact>,
 }
 
 /// One fact a case may carry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fact {
     /// The key in the case file and the name in expressions: lowercase
     /// letters, digits and `_`, starting with a letter.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(rename = "type")]
+    #[schemars(with = "Kind")]
     pub kind: Spanned<Kind>,
     pub label: Text,
     /// The case may leave the fact out ("при его наличии").
@@ -67,9 +69,10 @@ pub struct Fact {
 
 /// One value of an `option` fact: the id a case writes, the label a form
 /// prints.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     pub label: Text,
     #[serde(default)]
@@ -77,7 +80,7 @@ pub struct Choice {
 }
 
 /// The types a fact may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// One string for both languages (a name, a number as printed).
@@ -390,7 +393,7 @@ mod tests {
     use super::*;
 
     fn schema(yaml: &str) -> Schema {
-        #[derive(Deserialize)]
+        #[derive(Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         struct F {
             facts: Schema,

@@ -39,11 +39,16 @@
 //! | decide | [`Compiled::eval`] with a [`Scope`] (facts, parameters, case date, calendar) | a [`Verdict`]: holds or not, and the values read with their case lines, for `explain` |
 //! | compose | [`Facts::get`], [`Value::show`], [`Record::to_json`] | the values a form prints |
 //!
-//! Until the four services declare their facts, `case::Case` still reads
-//! every key with serde; [`read_case`] skips the top-level keys it is told
-//! are read elsewhere (`read_elsewhere`), so both can run side by side.
+//! `case::Case` still reads the keys every service shares with serde, and
+//! the one key no schema declares yet (the pilot's `institution`);
+//! [`read_case`] skips the top-level keys it is told are read elsewhere
+//! (`read_elsewhere`), so both can run side by side.
 //!
 //! # Wiring, step by step
+//!
+//! Steps 1–6 are done (`model::Parts`, `validate::check_conditions`,
+//! `decide`, `validate::check_form` and `view`, `crate::json_schema`);
+//! `check` decides, so reads, every case in `cases/`.
 //!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,
 //!    `conditions: Vec<Condition>` (keyed by id for amendments, like
@@ -53,15 +58,16 @@
 //!    [`compile`] the conditions against `facts.with_engine()` and
 //!    [`params`] (the file's text comes from `Sources`); a `when:` or a
 //!    ground names a condition id that must be among the compiled ones.
-//! 3. `load_case`: [`read_case`] with the service's `facts.with_engine()`
-//!    of the case's date; `check` does the same for every file in `cases/`.
+//! 3. `decide` (first thing after resolving the rules): [`read_case`] with
+//!    the service's `facts.with_engine()` of the case's date.
 //! 4. `decide`: a [`Scope`] of the case's [`Facts`], the parameters in
 //!    force, the case date and the calendar; [`Compiled::eval`] replaces
 //!    `holds()`, and each [`Read`] becomes a `Fact` of the `Reason` (path,
 //!    value, case line).
 //! 5. `compose`: form bindings are schema paths ([`Schema::find`],
-//!    [`Schema::paths`] for `--list-data`); a value prints with
-//!    [`Value::show`]; a choice block takes [`Fact::options`].
+//!    [`Schema::paths`] for `--list-data`) or values computed for every
+//!    decision (`view::View`); a value prints with [`Value::show`] (a date
+//!    written out); a choice block takes [`Fact::options`].
 //! 6. `qujat schema SERVICE` prints [`Schema::reference`]; a JSON Schema of
 //!    the service's case files ([`Schema::json_schema`]) lets an editor
 //!    complete and check them.

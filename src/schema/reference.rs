@@ -3,6 +3,7 @@
 //! case file, so an editor with the YAML language server completes keys and
 //! flags mistakes while legal staff type.
 
+use super::conditions::{Condition, Parameter};
 use super::facts::{Fact, Kind, Schema};
 use crate::text::Lang;
 use serde_json::{Value as J, json};
@@ -35,22 +36,67 @@ impl Schema {
             out.push_str(&format!(
                 "| `{path}` | {kind} | {} | {} / {} | {} | {} |\n",
                 if f.optional { "no" } else { "yes" },
-                f.label.get(Lang::Kk),
-                f.label.get(Lang::Ru),
-                options.join(", "),
+                cell(f.label.get(Lang::Kk)),
+                cell(f.label.get(Lang::Ru)),
+                cell(&options.join(", ")),
                 f.cite.as_ref().map(ToString::to_string).unwrap_or_default()
             ));
         }
         out
     }
 
-    /// A JSON Schema (draft 2020-12) of a case file holding these facts.
+    /// A JSON Schema of a case file holding these facts. Draft 7, the one
+    /// every YAML language server reads.
     pub fn json_schema(&self, title: &str) -> J {
         let mut root = object(&self.facts);
-        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        root["$schema"] = json!("http://json-schema.org/draft-07/schema#");
         root["title"] = json!(title);
         root
     }
+}
+
+/// What `qujat schema SERVICE` prints: the case facts (the engine's and the
+/// service's), the keys only the case reader knows yet, then the
+/// parameters and conditions, each with its citation.
+pub fn service_reference(
+    heading: &str,
+    facts: &Schema,
+    read_elsewhere: &[&str],
+    parameters: &[Parameter],
+    conditions: &[Condition],
+) -> String {
+    let mut out = format!("# {heading}\n\n## Case facts\n\n{}", facts.reference());
+    if !read_elsewhere.is_empty() {
+        let keys: Vec<String> = read_elsewhere.iter().map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!(
+            "\nAlso read, not yet declared as facts: {}.\n",
+            keys.join(", ")
+        ));
+    }
+    out.push_str("\n## Parameters\n\n| id | value | cite |\n|---|---|---|\n");
+    for p in parameters {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            p.id.value,
+            cell(&p.value.value.to_string()),
+            p.cite
+        ));
+    }
+    out.push_str("\n## Conditions\n\n| id | if | cite |\n|---|---|---|\n");
+    for c in conditions {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            c.id.value,
+            cell(&c.expr.value),
+            c.cite
+        ));
+    }
+    out
+}
+
+/// A table cell: a `|` (CEL's `||`) would end the cell; a line break the row.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
 }
 
 fn object(facts: &[Fact]) -> J {

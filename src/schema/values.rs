@@ -467,7 +467,7 @@ impl Checker<'_> {
             Kind::Iin => text
                 .parse::<Iin>()
                 .map(Value::Iin)
-                .map_err(|e| format!("`{path}` is not a valid IIN: {e}")),
+                .map_err(|e| format!("`{path}` {} is not a valid IIN: {e}", text.trim())),
             Kind::Mrz => crate::mrz::parse(text)
                 .map(|_| Value::Mrz(text.to_string()))
                 .map_err(|e| format!("`{path}` is not a passport MRZ: {e}")),
