@@ -171,8 +171,10 @@ pub struct Finding {
 #[serde(deny_unknown_fields)]
 pub struct Processed {
     pub completed: NaiveDate,
-    /// Serial (digits 8–11) of the IIN formed; the IIN is derived from it.
-    pub iin_serial: u16,
+    /// Serial (digits 8–11) of the IIN formed, for an outcome that forms
+    /// one (`computes: [iin]`); the IIN is derived from it.
+    #[serde(default)]
+    pub iin_serial: Option<u16>,
 }
 
 /// A case file with its path and text (for diagnostics).

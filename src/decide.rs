@@ -8,7 +8,7 @@
 use crate::case::{Case, LegalizationKind, LoadedCase};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::iin::{self, Iin};
-use crate::model::{Part, Ref, Requirement, Service};
+use crate::model::{Builtin, OutcomeKind, OutcomeRule, Part, Ref, Requirement, Service};
 use crate::resolve::{self, InForce};
 use crate::schema::{Compiled, Env, Facts, Param, Read, Schema, Scope, Verdict};
 use crate::text::{Citation, Lang};
@@ -28,9 +28,10 @@ pub enum Outcome {
     },
     /// Service refused on the listed grounds.
     Refused { grounds: Vec<String> },
-    /// IIN formed (or corrected) and the registration certificate issued.
-    CertificateIssued {
-        iin: Iin,
+    /// The result is recorded: issued on `issued`, with the IIN formed when
+    /// the outcome computes one (`computes: [iin]`).
+    Completed {
+        iin: Option<Iin>,
         issued: NaiveDate,
         due: NaiveDate,
     },
@@ -42,7 +43,16 @@ impl Outcome {
             Outcome::Accepted { .. } => "accepted",
             Outcome::RefusedAtIntake { .. } => "refused at intake",
             Outcome::Refused { .. } => "refused on grounds",
-            Outcome::CertificateIssued { .. } => "certificate issued",
+            Outcome::Completed { .. } => "completed",
+        }
+    }
+
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Accepted { .. } => OutcomeKind::Accepted,
+            Outcome::RefusedAtIntake { .. } => OutcomeKind::RefusedAtIntake,
+            Outcome::Refused { .. } => OutcomeKind::Refused,
+            Outcome::Completed { .. } => OutcomeKind::Completed,
         }
     }
 }
@@ -151,10 +161,11 @@ pub struct DatedStep {
     pub cite: Citation,
 }
 
-/// The state duty of a paid service, in tenge for the year of application.
+/// The state duty of a paid service, in tenge (for a duty set in MRP, with
+/// the index of the year of application).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duty {
-    pub mrp: u32,
+    pub mrp: Option<u32>,
     pub year: i32,
     pub tenge: u64,
 }
@@ -179,6 +190,13 @@ pub struct Decision {
     /// The case's facts as checked against the service's schema: what forms
     /// print for the paths the service declares.
     pub facts: crate::schema::Facts,
+    /// The service's outcome this decision reached (`outcomes:`), with the
+    /// documents it produces; `None` when the rules in force declare none
+    /// for the stage reached (the decision says so in `notes`).
+    pub produces: Option<OutcomeRule>,
+    /// What the decision's documents lack and why, for the person who
+    /// renders them.
+    pub notes: Vec<String>,
 }
 
 /// Decides a loaded case, reporting bad case data at its line and column.
@@ -277,6 +295,24 @@ pub fn decide(
                 ),
             ))
         })?;
+    // A request the act has the applicant make in person cannot be filed
+    // by a representative: nothing in the act decides such a case.
+    if let (true, Some(rep)) = (request.in_person, &case.representative) {
+        let cite = request
+            .cite
+            .as_ref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
+        return Err(fail(Diagnostic::error(
+            &lc.path,
+            rep.referenced.line() as u32,
+            rep.referenced.column() as u32,
+            format!(
+                "request `{}` is made by the applicant in person under the rules in force on {rules_date}{cite}: a case filed by a representative cannot be decided under them",
+                request.id.value
+            ),
+        )));
+    }
     // The requirements say which channels serve which request; a request on
     // a channel the law does not open for it cannot be decided at all.
     let Some(requirement) = s
@@ -421,13 +457,24 @@ pub fn decide(
     let duty = duty(rules, s, case.date, &mut reasons).map_err(|e| fail(at(&case.service, e)))?;
     let to_confirm = identity_checks(s, lc).map_err(fail)?;
     let request_id = request.id.value.clone();
-    let outcome = match intake(rules, s, requirement, lc, &conditions, &mut reasons)
+    let mut outcome = match intake(rules, s, requirement, lc, &conditions, &mut reasons)
         .map_err(fail)?
         .or_else(|| grounds(s, case, &mut reasons))
     {
         Some(o) => o,
         None => result(s, lc, term_end, &mut reasons).map_err(fail)?,
     };
+    let mut notes = vec![];
+    let produces =
+        outcome_of(s, outcome.kind(), lc, &conditions, &mut reasons, &mut notes).map_err(fail)?;
+    if let Some(o) = &produces {
+        if let (true, Outcome::Completed { iin, .. }) = (o.computes(Builtin::Iin), &mut outcome) {
+            *iin = Some(form_iin(s, o, lc, &mut reasons).map_err(fail)?);
+        }
+        if let Some(why) = &o.forms_not_encoded {
+            notes.push(format!("outcome `{}`: {why}", o.id.value));
+        }
+    }
     // The years the terms cross may lack their announced holiday data.
     let counted = steps.iter().map(|st| st.due).chain(term_end);
     let last = counted.clone().max().unwrap_or(case.date).max(case.date);
@@ -445,6 +492,8 @@ pub fn decide(
         duty,
         to_confirm,
         facts,
+        produces,
+        notes,
     };
     decision.rules.caveats.extend(calendar_caveats);
     Ok(decision)
@@ -589,10 +638,21 @@ fn duty(
     let Some(fee) = &s.rules.fee else {
         return Ok(None);
     };
+    let year = chrono::Datelike::year(&date);
+    if let Some(tenge) = fee.tenge {
+        reasons.push(
+            Reason::new(Stage::Duty, format!("state duty {tenge} ₸"), &fee.cite)
+                .fact(format!("applied in {year}"), None),
+        );
+        return Ok(Some(Duty {
+            mrp: None,
+            year,
+            tenge,
+        }));
+    }
     let Some(mrp) = fee.mrp else {
         return Ok(None);
     };
-    let year = chrono::Datelike::year(&date);
     let Some(index) = rules.mrp.get(&year) else {
         let known: Vec<String> = rules.mrp.keys().map(i32::to_string).collect();
         return Err(format!(
@@ -612,7 +672,11 @@ fn duty(
         )
         .fact(format!("applied in {year}"), None),
     );
-    Ok(Some(Duty { mrp, year, tenge }))
+    Ok(Some(Duty {
+        mrp: Some(mrp),
+        year,
+        tenge,
+    }))
 }
 
 fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -> String {
@@ -946,6 +1010,7 @@ fn grounds(s: &Service, case: &Case, reasons: &mut Vec<Reason>) -> Option<Outcom
     (!found.is_empty()).then_some(Outcome::Refused { grounds: found })
 }
 
+/// The result stage: the term, and whether the result is recorded.
 fn result(
     s: &Service,
     lc: &LoadedCase,
@@ -954,10 +1019,8 @@ fn result(
 ) -> Result<Outcome, Diagnostic> {
     let case = &lc.case;
     let (Some(term), Some(due)) = (&s.rules.term, term_end) else {
-        return Err(Diagnostic::error(
-            &lc.path,
-            1,
-            1,
+        return Err(lc.error_at(
+            "service",
             format!("the rules of service `{}` in force give no term", s.id),
         ));
     };
@@ -987,42 +1050,124 @@ fn result(
             None,
         ),
     );
-    let Some(done) = &case.result else {
-        return Ok(Outcome::Accepted { due });
-    };
+    Ok(match &case.result {
+        None => Outcome::Accepted { due },
+        Some(done) => Outcome::Completed {
+            iin: None,
+            issued: done.completed,
+            due,
+        },
+    })
+}
+
+/// The service's outcome for the stage the decision reached: the first
+/// declared for it whose condition holds. `None` (with a note) when the
+/// rules in force declare none.
+fn outcome_of(
+    s: &Service,
+    kind: OutcomeKind,
+    lc: &LoadedCase,
+    conditions: &Conditions,
+    reasons: &mut Vec<Reason>,
+    notes: &mut Vec<String>,
+) -> Result<Option<OutcomeRule>, Diagnostic> {
+    if s.rules.outcomes.is_none() {
+        notes.push(format!(
+            "no outcome documents are encoded for service `{}`: {}",
+            s.id,
+            s.absent(Part::Outcomes)
+        ));
+        return Ok(None);
+    }
+    for o in s.outcomes().iter().filter(|o| o.on.value == kind) {
+        let Some(cond) = &o.when else {
+            return Ok(Some(o.clone()));
+        };
+        let (compiled, verdict) = conditions
+            .eval(&cond.value)
+            .map_err(|e| lc.error_at("service", e))?;
+        let facts = verdict.reads.iter().map(Fact::read).collect();
+        let reason = Reason::new(
+            Stage::Result,
+            format!(
+                "outcome `{}` (stage {}) {} condition `{}`",
+                o.id.value,
+                kind.id(),
+                if verdict.holds {
+                    "chosen: the case shows"
+                } else {
+                    "not chosen: the case does not show"
+                },
+                cond.value
+            ),
+            &o.cite,
+        )
+        .when(compiled)
+        .facts(facts);
+        if verdict.holds {
+            reasons.push(reason);
+            return Ok(Some(o.clone()));
+        }
+        reasons.push(reason.not_applied());
+    }
+    notes.push(format!(
+        "service `{}` declares no outcome for stage `{}` in the rules in force, so the decision produces no document",
+        s.id,
+        kind.id()
+    ));
+    Ok(None)
+}
+
+/// The `iin` built-in: the IIN formed from the applicant's birth date and
+/// sex and the serial the case records.
+fn form_iin(
+    s: &Service,
+    o: &OutcomeRule,
+    lc: &LoadedCase,
+    reasons: &mut Vec<Reason>,
+) -> Result<Iin, Diagnostic> {
+    let case = &lc.case;
     let a = &case.applicant;
-    let iin = iin::form(a.birth_date, a.sex, done.iin_serial).map_err(|e| {
+    let Some(done) = &case.result else {
+        return Err(lc.error_at(
+            "result",
+            "the outcome forms an IIN, but the case records no result",
+        ));
+    };
+    let Some(serial) = done.iin_serial else {
+        return Err(lc.error_at(
+            "result",
+            format!(
+                "outcome `{}` forms an IIN (`computes: [iin]`), so `result.iin_serial` is required",
+                o.id.value
+            ),
+        ));
+    };
+    let iin = iin::form(a.birth_date, a.sex, serial).map_err(|e| {
         let at = match e {
             iin::IinError::YearOutOfRange { .. } => "applicant.birth_date",
             _ => "result.iin_serial",
         };
-        lc.error_at(
-            at,
-            format!("cannot form an IIN from serial {}: {e}", done.iin_serial),
-        )
+        lc.error_at(at, format!("cannot form an IIN from serial {serial}: {e}"))
     })?;
     reasons.push(
         Reason::new(
             Stage::Result,
             format!(
-                "IIN {iin} formed from birth date {}, sex and serial {:04}; certificate issued {}",
-                a.birth_date, done.iin_serial, done.completed
+                "IIN {iin} formed from birth date {}, sex and serial {serial:04}; {} issued {}",
+                a.birth_date, o.id.value, done.completed
             ),
             &s.cite,
         )
         .fact(
             format!(
-                "birth date {}, sex {:?}, serial {:04}, completed {}",
-                a.birth_date, a.sex, done.iin_serial, done.completed
+                "birth date {}, sex {:?}, serial {serial:04}, completed {}",
+                a.birth_date, a.sex, done.completed
             ),
             None,
         ),
     );
-    Ok(Outcome::CertificateIssued {
-        iin,
-        issued: done.completed,
-        due,
-    })
+    Ok(iin)
 }
 
 /// The decision as text for `qujat decide`.
@@ -1035,12 +1180,18 @@ pub fn report(d: &Decision) -> String {
         let _ = writeln!(out, "rules of: {} (asked for)", d.rules.date);
     }
     let _ = write!(out, "outcome:  {}", d.outcome.label());
+    if let Some(o) = &d.produces {
+        let _ = write!(out, " (`{}`)", o.id.value);
+    }
     match &d.outcome {
         Outcome::Accepted { due } => {
             let _ = write!(out, ", result due {due}");
         }
-        Outcome::CertificateIssued { iin, issued, .. } => {
-            let _ = write!(out, ", IIN {iin} on {issued}");
+        Outcome::Completed { iin, issued, .. } => {
+            let _ = write!(out, " on {issued}");
+            if let Some(iin) = iin {
+                let _ = write!(out, ", IIN {iin}");
+            }
         }
         _ => {}
     }
@@ -1081,12 +1232,35 @@ pub fn report(d: &Decision) -> String {
         }
         _ => {}
     }
-    if let Some(duty) = &d.duty {
+    match &d.duty {
+        Some(Duty {
+            mrp: Some(mrp),
+            tenge,
+            year,
+        }) => {
+            let _ = writeln!(out, "duty:     {mrp} MRP = {tenge} ₸ (MRP of {year})");
+        }
+        Some(duty) => {
+            let _ = writeln!(out, "duty:     {} ₸", duty.tenge);
+        }
+        None => {}
+    }
+    if let Some(o) = &d.produces {
+        let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
         let _ = writeln!(
             out,
-            "duty:     {} MRP = {} ₸ (MRP of {})",
-            duty.mrp, duty.tenge, duty.year
+            "produces: {} — {} [{}]",
+            o.id.value,
+            if forms.is_empty() {
+                "no form".to_string()
+            } else {
+                forms.join(", ")
+            },
+            o.cite
         );
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "note:     {n}");
     }
     if !d.to_confirm.is_empty() {
         out.push_str("to confirm (identity checks):\n");

@@ -100,8 +100,12 @@ fn outcome(o: &Outcome) -> String {
             format!("refused at intake ({})", parts.join("; "))
         }
         Outcome::Refused { grounds } => format!("refused on grounds ({})", grounds.join(", ")),
-        Outcome::CertificateIssued { iin, issued, .. } => {
-            format!("certificate issued on {issued}, IIN {iin}")
+        Outcome::Completed { iin, issued, .. } => {
+            let iin = iin
+                .as_ref()
+                .map(|i| format!(", IIN {i}"))
+                .unwrap_or_default();
+            format!("completed on {issued}{iin}")
         }
     }
 }

@@ -255,7 +255,11 @@ parts! {
     /// Procedure steps with their durations or due dates.
     steps: Vec<Step> => Steps,
     appeals: Vec<Appeal> => Appeals,
+    /// The application form of each request.
     forms: ServiceForms => Forms,
+    /// What a decision can end in, the documents each outcome produces and
+    /// the values the engine computes for them.
+    outcomes: Vec<OutcomeRule> => Outcomes,
     /// The case facts a case of the service carries beyond the engine's own
     /// (`src/schema/engine.yaml`), amendable fact by fact.
     facts: crate::schema::Schema => Facts,
@@ -400,6 +404,7 @@ macro_rules! keyed_by_id {
 keyed_by_id!(
     Channel,
     Request,
+    OutcomeRule,
     DocumentKind,
     Ground,
     Step,
@@ -443,33 +448,12 @@ impl PartValue for ServiceForms {
                 ));
             }
         }
-        for (mine, theirs, name) in [
-            (&mut self.certificate, &other.certificate, "certificate"),
-            (&mut self.refusal, &other.refusal, "refusal"),
-            (
-                &mut self.intake_refusal,
-                &other.intake_refusal,
-                "intake_refusal",
-            ),
-        ] {
-            if let Some(f) = theirs {
-                if mine.is_some() {
-                    return Err(format!("`{name}` is already there (use replace)"));
-                }
-                *mine = Some(f.clone());
-            }
-        }
         Ok(())
     }
     fn remove(&mut self, key: &str) -> Result<(), String> {
-        let gone = match key {
-            "certificate" => self.certificate.take().is_some(),
-            "refusal" => self.refusal.take().is_some(),
-            "intake_refusal" => self.intake_refusal.take().is_some(),
-            k => k
-                .strip_prefix("application.")
-                .is_some_and(|r| self.application.remove(r).is_some()),
-        };
+        let gone = key
+            .strip_prefix("application.")
+            .is_some_and(|r| self.application.remove(r).is_some());
         if gone {
             Ok(())
         } else {
@@ -530,6 +514,11 @@ pub struct Request {
     /// Where the act says how (through which channels) the request is made.
     #[serde(default)]
     pub cite: Option<Citation>,
+    /// The act has the applicant make the request in person ("лично
+    /// обращается", said at `cite`): a case filed by a representative
+    /// cannot be decided under it.
+    #[serde(default)]
+    pub in_person: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -554,6 +543,9 @@ pub struct Fee {
     /// to tenge with the index of the year of application.
     #[serde(default)]
     pub mrp: Option<u32>,
+    /// A duty set in tenge rather than in MRP.
+    #[serde(default)]
+    pub tenge: Option<u64>,
     pub text: Text,
     pub cite: Citation,
 }
@@ -712,7 +704,9 @@ pub struct Appeal {
     pub cite: Citation,
 }
 
-/// Which form shows which moment of the service.
+/// The form an applicant fills in, per request: printed for every case of
+/// the request, whatever its outcome. The documents of each outcome are
+/// the outcome's (`outcomes:`).
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceForms {
@@ -720,15 +714,101 @@ pub struct ServiceForms {
     #[serde(default)]
     #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub application: std::collections::BTreeMap<String, Ref>,
+}
+
+/// Where the engine's procedure ends: intake (the package), then the
+/// grounds for refusal, then the result. Every decision reaches exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutcomeKind {
+    /// The package was accepted and the result is not yet recorded.
+    Accepted,
+    /// Acceptance refused: documents missing, expired or not legalized.
+    RefusedAtIntake,
+    /// The service refused on grounds the operator found.
+    Refused,
+    /// The result is recorded (`result:` in the case).
+    Completed,
+}
+
+impl OutcomeKind {
+    pub const ALL: [OutcomeKind; 4] = [
+        OutcomeKind::Accepted,
+        OutcomeKind::RefusedAtIntake,
+        OutcomeKind::Refused,
+        OutcomeKind::Completed,
+    ];
+
+    /// The name written in rule files.
+    pub fn id(self) -> &'static str {
+        match self {
+            OutcomeKind::Accepted => "accepted",
+            OutcomeKind::RefusedAtIntake => "refused-at-intake",
+            OutcomeKind::Refused => "refused",
+            OutcomeKind::Completed => "completed",
+        }
+    }
+}
+
+/// The engine's named algorithms an outcome can apply; what each puts in
+/// the view its documents print is listed by `qujat check --list-data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Builtin {
+    /// Forms an IIN from the applicant's birth date and sex and the case's
+    /// `result.iin_serial` (the check digit of `iin`): `iin`.
+    Iin,
+    /// The last day of the service's term in working days: `due_date`.
+    Deadline,
+    /// The state duty of `fee:` in tenge for the year of application: `duty`.
+    Duty,
+}
+
+impl Builtin {
+    pub fn id(self) -> &'static str {
+        match self {
+            Builtin::Iin => "iin",
+            Builtin::Deadline => "deadline",
+            Builtin::Duty => "duty",
+        }
+    }
+}
+
+/// One outcome of the service: the stage it ends at, the documents it
+/// produces and what the engine computes for them. Several outcomes may end
+/// at one stage, told apart by `when:` (the first that holds; the last of a
+/// stage has no `when:`).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRule {
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// The stage: `accepted`, `refused-at-intake`, `refused`, `completed`.
+    #[schemars(with = "OutcomeKind")]
+    pub on: Spanned<OutcomeKind>,
+    /// A condition (`conditions:`) that must hold for this outcome.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
-    pub certificate: Option<Ref>,
+    pub when: Option<Ref>,
+    /// The forms of the documents this outcome produces, in this order.
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub refusal: Option<Ref>,
+    #[schemars(with = "Vec<String>")]
+    pub forms: Vec<Ref>,
+    /// The engine's algorithms applied for these documents.
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub intake_refusal: Option<Ref>,
+    #[schemars(with = "Vec<Builtin>")]
+    pub computes: Vec<Spanned<Builtin>>,
+    /// Said with every decision that reaches this outcome: which document
+    /// the act provides that no form here gives, and why.
+    #[serde(default)]
+    pub forms_not_encoded: Option<String>,
+    pub cite: Citation,
+}
+
+impl OutcomeRule {
+    pub fn computes(&self, b: Builtin) -> bool {
+        self.computes.iter().any(|c| c.value == b)
+    }
 }
 
 // ---------------------------------------------------------------- reference data
@@ -829,6 +909,9 @@ impl Service {
     }
     pub fn steps(&self) -> &[Step] {
         self.rules.steps.as_deref().unwrap_or_default()
+    }
+    pub fn outcomes(&self) -> &[OutcomeRule] {
+        self.rules.outcomes.as_deref().unwrap_or_default()
     }
     pub fn conditions(&self) -> &[crate::schema::Condition] {
         self.rules.conditions.as_deref().unwrap_or_default()

@@ -439,12 +439,9 @@ impl Project {
                 Ok(f) => {
                     if let Some(forms) = &f.service.rules.forms {
                         ids.extend(forms.application.values().map(|r| r.value.clone()));
-                        for r in [&forms.certificate, &forms.refusal, &forms.intake_refusal]
-                            .into_iter()
-                            .flatten()
-                        {
-                            ids.insert(r.value.clone());
-                        }
+                    }
+                    for o in f.service.outcomes() {
+                        ids.extend(o.forms.iter().map(|r| r.value.clone()));
                     }
                     in_force.insert(service.clone(), f);
                 }
@@ -529,30 +526,16 @@ impl Project {
                 d.request
             )),
         }
-        let outcome_form = match &d.outcome {
-            Outcome::Accepted { .. } => None,
-            Outcome::RefusedAtIntake { .. } => {
-                Some(("receipt refusing acceptance", &forms.intake_refusal))
-            }
-            Outcome::Refused { .. } => Some(("refusal notice", &forms.refusal)),
-            Outcome::CertificateIssued { .. } => {
-                Some(("registration certificate", &forms.certificate))
-            }
-        };
-        match outcome_form {
-            Some((_, Some(f))) => wanted.push(f.value.clone()),
-            Some((what, None)) => notes.push(format!(
-                "no {what} form is encoded for service `{}`: the seeds do not give it",
-                d.service
-            )),
-            None => {}
+        if let Some(o) = &d.produces {
+            wanted.extend(o.forms.iter().map(|f| f.value.clone()));
         }
+        notes.extend(d.notes.iter().cloned());
         let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
             .into_iter()
             .map(|l| (l, view::to_json(&view::of_case(lc, d, l))))
             .collect();
         let date = match &d.outcome {
-            Outcome::CertificateIssued { issued, .. } => *issued,
+            Outcome::Completed { issued, .. } => *issued,
             _ => d.date,
         };
         let mut pages = vec![];

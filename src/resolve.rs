@@ -797,7 +797,13 @@ pub fn describe(f: &InForce) -> String {
     list(
         &mut out,
         "requests",
-        s.requests().iter().map(|x| x.id.value.clone()).collect(),
+        s.requests()
+            .iter()
+            .map(|x| {
+                let how = if x.in_person { " (in person)" } else { "" };
+                format!("{}{how}", x.id.value)
+            })
+            .collect(),
     );
     list(
         &mut out,
@@ -850,21 +856,41 @@ pub fn describe(f: &InForce) -> String {
             .collect(),
     );
     if let Some(forms) = &r.forms {
-        let mut v: Vec<String> = forms
+        let v: Vec<String> = forms
             .application
             .iter()
             .map(|(k, f)| format!("application.{k}={}", f.value))
             .collect();
-        for (k, x) in [
-            ("certificate", &forms.certificate),
-            ("refusal", &forms.refusal),
-            ("intake_refusal", &forms.intake_refusal),
-        ] {
-            if let Some(x) = x {
-                v.push(format!("{k}={}", x.value));
-            }
-        }
         list(&mut out, "forms", v);
+    }
+    if let Some(outcomes) = &r.outcomes {
+        let v = outcomes
+            .iter()
+            .map(|o| {
+                let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
+                let computes: Vec<&str> = o.computes.iter().map(|c| c.value.id()).collect();
+                format!(
+                    "{} ({}{}){}{}",
+                    o.id.value,
+                    o.on.value.id(),
+                    o.when
+                        .as_ref()
+                        .map(|w| format!(" when {}", w.value))
+                        .unwrap_or_default(),
+                    if forms.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", forms.join(", "))
+                    },
+                    if computes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; computes {}", computes.join(", "))
+                    },
+                )
+            })
+            .collect();
+        list(&mut out, "outcomes", v);
     }
     for line in applied(f).lines() {
         let _ = writeln!(out, "  {line}");

@@ -202,7 +202,10 @@ fn entries(
         }),
         Part::Requests => r.requests.as_ref().map(|l| {
             l.iter()
-                .map(|x| (x.id.value.clone(), ru(&x.name)))
+                .map(|x| {
+                    let how = if x.in_person { " (in person)" } else { "" };
+                    (x.id.value.clone(), format!("{}{how}", ru(&x.name)))
+                })
                 .collect()
         }),
         Part::Term => r.term.as_ref().map(|t| {
@@ -322,16 +325,29 @@ fn entries(
                 .iter()
                 .map(|(k, x)| (format!("application for {k}"), x.value.clone()))
                 .collect();
-            for (k, x) in [
-                ("certificate", &f.certificate),
-                ("refusal notice", &f.refusal),
-                ("intake refusal receipt", &f.intake_refusal),
-            ] {
-                if let Some(x) = x {
-                    v.push((k.to_string(), x.value.clone()));
-                }
-            }
+            v.sort();
             v
+        }),
+        Part::Outcomes => r.outcomes.as_ref().map(|l| {
+            l.iter()
+                .map(|o| {
+                    let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
+                    let computes: Vec<&str> = o.computes.iter().map(|c| c.value.id()).collect();
+                    (
+                        o.id.value.clone(),
+                        format!(
+                            "on {}{}: forms [{}], computes [{}]",
+                            o.on.value.id(),
+                            o.when
+                                .as_ref()
+                                .map(|w| format!(" when {}", w.value))
+                                .unwrap_or_default(),
+                            forms.join(", "),
+                            computes.join(", ")
+                        ),
+                    )
+                })
+                .collect()
         }),
         Part::Facts => r.facts.as_ref().map(|f| {
             f.facts

@@ -8,8 +8,8 @@
 use crate::calendar::Calendar;
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::{
-    Act, AmendmentFile, Block, ChoiceBlock, ChoiceOption, Convention, EntryIntoForce, Form,
-    Institution, Layout, MrpYear, Part, Parts, RawProject, Ref, ServiceFile,
+    Act, AmendmentFile, Block, Builtin, ChoiceBlock, ChoiceOption, Convention, EntryIntoForce,
+    Form, Institution, Layout, MrpYear, OutcomeKind, Part, Parts, RawProject, Ref, ServiceFile,
 };
 use crate::resolve::{self, Consolidation};
 use crate::schema::{self, Env, Kind, Parameter, Schema};
@@ -91,15 +91,12 @@ fn defined_in(what: &str) -> &'static [&'static str] {
 
 impl Checker {
     fn at(&mut self, file: &Path, r: &Ref, msg: String, path: String) {
-        self.errors.push(
-            Diagnostic::error(
-                file,
-                r.referenced.line() as u32,
-                r.referenced.column() as u32,
-                msg,
-            )
-            .at(path),
-        );
+        self.at_span(file, r.referenced, msg, path);
+    }
+
+    fn at_span(&mut self, file: &Path, at: serde_saphyr::Location, msg: String, path: String) {
+        self.errors
+            .push(Diagnostic::error(file, at.line() as u32, at.column() as u32, msg).at(path));
     }
 
     /// An id that names a folder or file of the output must be one path
@@ -812,6 +809,22 @@ fn check_conditions(
             }
         }
     }
+    let out_file = first(Part::Outcomes);
+    let prefix = cons
+        .origin
+        .get(&Part::Outcomes)
+        .map_or("rules", |(_, p)| p.as_str());
+    for (i, o) in s.outcomes.iter().flatten().enumerate() {
+        if let Some(w) = &o.when {
+            c.known(
+                &out_file,
+                w,
+                "condition",
+                &declared,
+                format!("{prefix}.outcomes[{i}].when"),
+            );
+        }
+    }
 }
 
 /// Checks one consolidated state of a service's rules: unique ids, texts,
@@ -1029,9 +1042,60 @@ fn check_parts(
             );
         }
     }
-    let Some(f) = &s.forms else { return };
+    unique!(Part::Outcomes, "outcome", &s.outcomes);
+    let mut form_refs: Vec<(Part, &Ref, String)> = vec![];
+    let p = Part::Outcomes;
+    let outcomes = s.outcomes.as_deref().unwrap_or_default();
+    for (i, o) in outcomes.iter().enumerate() {
+        for (j, r) in o.forms.iter().enumerate() {
+            form_refs.push((p, r, key(p, format!("[{i}].forms[{j}]"))));
+        }
+        let stage = o.on.value;
+        for b in &o.computes {
+            let fits = match b.value {
+                Builtin::Iin => stage == OutcomeKind::Completed,
+                Builtin::Deadline => {
+                    matches!(stage, OutcomeKind::Accepted | OutcomeKind::Completed)
+                }
+                Builtin::Duty => true,
+            };
+            if !fits {
+                c.at_span(
+                    &file(p),
+                    b.referenced,
+                    format!(
+                        "outcome `{}` ends at stage `{}`, where `{}` has nothing to compute (an IIN is formed only when the result is recorded, `completed`; a deadline exists only for `accepted` and `completed`)",
+                        o.id.value,
+                        stage.id(),
+                        b.value.id()
+                    ),
+                    key(p, format!("[{i}].computes")),
+                );
+            }
+        }
+        // The last outcome of a stage is the one every other case of that
+        // stage reaches: it has no condition.
+        let last_of_stage = !outcomes[i + 1..].iter().any(|x| x.on.value == stage);
+        if let (true, Some(w)) = (last_of_stage, &o.when) {
+            c.at(
+                &file(p),
+                w,
+                format!(
+                    "outcome `{}` is the last of stage `{}` but has a condition: a case of that stage where `{}` does not hold would reach no outcome; add an outcome of stage `{}` without `when:` after it",
+                    o.id.value,
+                    stage.id(),
+                    w.value,
+                    stage.id()
+                ),
+                key(p, format!("[{i}].when")),
+            );
+        }
+    }
+    let Some(f) = &s.forms else {
+        check_form_refs(c, service, form_ids, forms, &form_refs, &file);
+        return;
+    };
     let p = Part::Forms;
-    let mut form_refs: Vec<(&Ref, String)> = vec![];
     for (req, r) in &f.application {
         if !requests.contains(req) {
             c.at(
@@ -1041,18 +1105,22 @@ fn check_parts(
                 key(p, format!(".application.{req}")),
             );
         }
-        form_refs.push((r, key(p, format!(".application.{req}"))));
+        form_refs.push((p, r, key(p, format!(".application.{req}"))));
     }
-    for (r, name) in [
-        (&f.certificate, "certificate"),
-        (&f.refusal, "refusal"),
-        (&f.intake_refusal, "intake_refusal"),
-    ] {
-        if let Some(r) = r {
-            form_refs.push((r, key(p, format!(".{name}"))));
-        }
-    }
-    for (r, path) in form_refs {
+    check_form_refs(c, service, form_ids, forms, &form_refs, &file);
+}
+
+/// Each form a service names exists and belongs to the service.
+fn check_form_refs(
+    c: &mut Checker,
+    service: &str,
+    form_ids: &BTreeSet<&str>,
+    forms: &BTreeMap<String, Form>,
+    form_refs: &[(Part, &Ref, String)],
+    file: &dyn Fn(Part) -> PathBuf,
+) {
+    for (p, r, path) in form_refs {
+        let p = *p;
         c.known(&file(p), r, "form", form_ids, path.clone());
         if let Some(form) = forms.get(&r.value)
             && form.service.value != service
@@ -1064,7 +1132,7 @@ fn check_parts(
                     "form `{}` belongs to service `{}`, not `{service}`",
                     r.value, form.service.value
                 ),
-                path,
+                path.clone(),
             );
         }
     }
@@ -1084,11 +1152,7 @@ impl State {
         let forms = f
             .application
             .values()
-            .chain(
-                [&f.certificate, &f.refusal, &f.intake_refusal]
-                    .into_iter()
-                    .flatten(),
-            )
+            .chain(cons.rules.outcomes.iter().flatten().flat_map(|o| &o.forms))
             .map(|r| r.value.clone())
             .collect();
         State {

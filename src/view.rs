@@ -19,6 +19,7 @@
 use crate::case::{CaseText, LoadedCase};
 use crate::dates;
 use crate::decide::{Decision, Outcome};
+use crate::model::Builtin;
 use crate::schema::{Record, Value as Fact};
 use crate::text::Lang;
 use serde::Serialize;
@@ -39,10 +40,16 @@ pub struct View {
     pub document_id: Option<String>,
     /// The service's title in this language.
     pub service_title: Option<String>,
-    /// The IIN formed (a certificate).
+    /// The IIN formed, when the outcome computes one (`computes: [iin]`).
     pub iin: Option<String>,
     /// The date the decision's document is issued.
     pub issue_date: Option<String>,
+    /// The last day of the term, when the outcome computes it
+    /// (`computes: [deadline]`).
+    pub due_date: Option<String>,
+    /// The state duty in tenge, when the outcome computes it
+    /// (`computes: [duty]`).
+    pub duty: Option<String>,
     pub refusal: RefusalView,
     pub intake: IntakeView,
     pub applicant: ApplicantView,
@@ -292,8 +299,8 @@ pub fn of_case(lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
         ..View::default()
     };
     match &d.outcome {
-        Outcome::CertificateIssued { iin, issued, .. } => {
-            v.iin = Some(iin.to_string());
+        Outcome::Completed { iin, issued, .. } => {
+            v.iin = iin.as_ref().map(|i| i.to_string());
             v.issue_date = Some(date(*issued));
         }
         Outcome::Refused { grounds } => {
@@ -328,6 +335,16 @@ pub fn of_case(lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
                 .collect();
         }
         Outcome::Accepted { .. } => {}
+    }
+    let computes = |b| d.produces.as_ref().is_some_and(|o| o.computes(b));
+    if computes(Builtin::Deadline) {
+        v.due_date = match &d.outcome {
+            Outcome::Accepted { due } | Outcome::Completed { due, .. } => Some(date(*due)),
+            _ => None,
+        };
+    }
+    if computes(Builtin::Duty) {
+        v.duty = d.duty.as_ref().map(|x| format!("{} ₸", x.tenge));
     }
     v
 }

@@ -158,8 +158,8 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
     );
     s.edit(
         svc,
-        "certificate: pilot-certificate",
-        "certificate: pilot-certifcate",
+        "forms: [pilot-certificate]",
+        "forms: [pilot-certifcate]",
     );
     let cert = "forms/pilot-certificate.yaml";
     s.edit(cert, "      value: issue_date", "      value: issue_dat");
@@ -192,14 +192,14 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
         &errs,
         &s.locate(svc, "pilot-certifcate", 0),
         &format!(
-            "unknown form `pilot-certifcate` (known: {}) (at rules.forms.certificate)",
+            "unknown form `pilot-certifcate` (known: {}) (at rules.outcomes[3].forms[0])",
             "correction-application, exit-questionnaire, intake-receipt, pilot-application, pilot-certificate, pilot-refusal-notice"
         ),
     );
     assert_exact(
         &errs,
         &s.locate(cert, "issue_dat\n", 0),
-        "form `pilot-certificate` binds `issue_dat`, which is neither a fact of service `iin-pilot-2024` nor a value computed for every decision; known here: addressee, applicant, channel, date, document_id, documents, findings, id, identity_document, iin, intake, issue_date, purpose, refusal, representative, request, result, service, service_title (all: `qujat check --list-data --service iin-pilot-2024`)",
+        "form `pilot-certificate` binds `issue_dat`, which is neither a fact of service `iin-pilot-2024` nor a value computed for every decision; known here: addressee, applicant, channel, date, document_id, documents, due_date, duty, findings, id, identity_document, iin, intake, issue_date, purpose, refusal, representative, request, result, service, service_title (all: `qujat check --list-data --service iin-pilot-2024`)",
     );
     let ofice = errs
         .iter()

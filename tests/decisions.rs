@@ -17,9 +17,20 @@ fn pilot_case_gets_a_certificate_with_a_valid_iin() {
     let (_, d) = project()
         .decide(&root().join("cases/pilot-certificate.yaml"), None)
         .unwrap();
-    let Outcome::CertificateIssued { iin, issued, due } = &d.outcome else {
+    let Outcome::Completed {
+        iin: Some(iin),
+        issued,
+        due,
+    } = &d.outcome
+    else {
         panic!("expected a certificate, got {:?}", d.outcome)
     };
+    let produced = d
+        .produces
+        .as_ref()
+        .expect("the pilot declares its outcomes");
+    assert_eq!(produced.id.value, "certificate-issued");
+    assert_eq!(produced.forms[0].value, "pilot-certificate");
     assert_eq!(*issued, date(2024, 6, 4));
     // Mon 3 June 2024 + 1 working day, the day of application not counted.
     assert_eq!(*due, date(2024, 6, 4));
@@ -511,5 +522,54 @@ fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
             .contains("missing: notarized-translation — соответствующий ноториально-заверенный перевод документа"),
         "{}",
         qujat::decide::report(&d)
+    );
+}
+
+/// Seed 001, point 6: "услугополучатель лично обращается в загранучреждение".
+/// The pilot case filed by a representative is not decided (so no
+/// certificate), the error at the case's `representative:` line citing
+/// point 6; the same case filed in person gets its certificate.
+#[test]
+fn a_pilot_request_filed_by_a_representative_is_not_decided() {
+    let case = std::fs::read_to_string(root().join("cases/pilot-certificate.yaml")).unwrap();
+    assert!(decide_text("pilot-in-person", &case).is_ok());
+    let yaml = case.replacen(
+        "\ndocuments:",
+        "\nrepresentative: { name: \"Ахметов Берик\" }\ndocuments:",
+        1,
+    );
+    let Err(Error::Input(d)) = decide_text("pilot-representative", &yaml) else {
+        panic!("a pilot request filed by a representative was decided")
+    };
+    let line = yaml
+        .lines()
+        .position(|l| l.starts_with("representative:"))
+        .unwrap()
+        + 1;
+    let msg = d.items[0].to_string();
+    assert!(
+        msg.ends_with(&format!(
+            "cases/t.yaml:{line}:17: request `formation` is made by the applicant in person under the rules in force on 2024-06-03 [pilot-2024, appendix 2, point 6]: a case filed by a representative cannot be decided under them (at representative)"
+        )),
+        "{msg}"
+    );
+}
+
+/// Each outcome names its documents in the rules: the pilot's refusal of
+/// acceptance has no form in the Algorithm, and the decision says so
+/// instead of producing one.
+#[test]
+fn an_outcome_without_a_form_says_why() {
+    let yaml = PILOT_BASE.replace("  - document: application\n", "");
+    let d = decide_text("pilot-no-application", &yaml).unwrap();
+    assert!(matches!(d.outcome, Outcome::RefusedAtIntake { .. }));
+    let o = d.produces.as_ref().unwrap();
+    assert_eq!(o.id.value, "acceptance-refused");
+    assert!(o.forms.is_empty());
+    assert_eq!(
+        d.notes,
+        [
+            "outcome `acceptance-refused`: the Algorithm gives no form of a receipt refusing acceptance (point 7 only says acceptance is refused)"
+        ]
     );
 }

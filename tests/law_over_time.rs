@@ -250,7 +250,7 @@ fn exit_case_pays_one_mrp_of_the_year_of_application() {
         .decide(&root().join("cases/exit-accepted.yaml"), None)
         .unwrap();
     let duty = d.duty.clone().unwrap();
-    assert_eq!((duty.mrp, duty.year, duty.tenge), (1, 2026, 4325));
+    assert_eq!((duty.mrp, duty.year, duty.tenge), (Some(1), 2026, 4325));
     // The same application filed in 2024 and 2025, under today's rules.
     for (day, tenge) in [("2024-09-16", 3692), ("2025-09-15", 3932)] {
         let s = Scratch::new(&format!("mrp-{day}"));
@@ -325,7 +325,7 @@ fn a_failing_mrz_is_a_finding_for_the_operator_not_a_refusal() {
         .decide(&s.dir.join("cases/pilot-certificate.yaml"), None)
         .unwrap();
     assert!(
-        matches!(d.outcome, Outcome::CertificateIssued { .. }),
+        matches!(d.outcome, Outcome::Completed { iin: Some(_), .. }),
         "{:?}",
         d.outcome
     );
@@ -381,11 +381,12 @@ fn rules_lists_every_part_of_the_acts_that_is_not_encoded() {
             "  not encoded (text not in the seeds):\n    - result: the Algorithm states no result of the service as such",
             "  not encoded (in the seeds, held by no part):\n",
             "    - [pilot-2024, appendix 2, point 3] definitions of seven terms",
-            "    - [pilot-2024, appendix 2, point 6] the applicant applies to the foreign institution in person",
             "    - [pilot-2024, appendix 2, point 14] the consul's personal responsibility",
             "    - [pilot-2024, point 4] JSC \"National information technologies\"",
             "  basis: Настоящий Алгоритм реализации пилотного проекта",
             "  schedules: technical-failures\n",
+            "  requests: formation (in person)\n",
+            "  outcomes: accepted (accepted), acceptance-refused (refused-at-intake), formation-refused (refused): pilot-refusal-notice, certificate-issued (completed): pilot-certificate; computes iin\n",
             "  appeals: reviewing-body-defined, where-filed, forward-to-reviewing-body (3 working days), no-forward-if-satisfied (3 working days), provider-review (5 working days), reviewing-body (15 working days), court\n",
             "  steps: consul-document-check, consul-application, application-to-mvd-system, iin-formation, certificate-issue\n",
         ],

@@ -169,7 +169,7 @@ fn certificate_is_bilingual_with_the_formed_iin() {
     let (_, d) = project()
         .decide(&root().join("cases/pilot-certificate.yaml"), None)
         .unwrap();
-    let qujat::decide::Outcome::CertificateIssued { iin, .. } = d.outcome else {
+    let qujat::decide::Outcome::Completed { iin: Some(iin), .. } = d.outcome else {
         panic!()
     };
     assert_contains_all(

@@ -223,7 +223,7 @@ fn a_pilot_application_of_6_may_2024_is_due_on_a_working_day() {
     let (_, d) = p
         .decide(&s.path("cases/pilot-certificate.yaml"), None)
         .unwrap_or_else(|e| panic!("{e}"));
-    let Outcome::CertificateIssued { due, .. } = d.outcome else {
+    let Outcome::Completed { due, .. } = d.outcome else {
         panic!("{:?}", d.outcome)
     };
     assert_eq!(due, date("2024-05-10"));

@@ -210,8 +210,8 @@ fn decision_json(d: &Decision) -> serde_json::Value {
             "missing": missing, "expired": expired, "not_legalized": not_legalized,
         }),
         Outcome::Refused { grounds } => json!({ "kind": "refused", "grounds": grounds }),
-        Outcome::CertificateIssued { iin, issued, due } => json!({
-            "kind": "certificate-issued", "iin": iin.as_str(), "issued": issued, "due": due,
+        Outcome::Completed { iin, issued, due } => json!({
+            "kind": "completed", "iin": iin.as_ref().map(|i| i.as_str()), "issued": issued, "due": due,
         }),
     };
     json!({
@@ -221,6 +221,12 @@ fn decision_json(d: &Decision) -> serde_json::Value {
         "date": d.date,
         "rules_date": d.rules.date,
         "outcome": outcome,
+        "produces": d.produces.as_ref().map(|o| json!({
+            "id": o.id.value,
+            "forms": o.forms.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+            "cite": o.cite.to_string(),
+        })),
+        "notes": d.notes,
         "duty": d.duty.as_ref().map(|x| json!({ "mrp": x.mrp, "year": x.year, "tenge": x.tenge })),
         "steps": d.steps.iter().map(|s| json!({
             "id": s.id, "text": s.text, "due": s.due, "cite": s.cite.to_string(),

@@ -601,7 +601,7 @@ fn outcome_key(o: &Outcome) -> &'static str {
         Outcome::Accepted { .. } => "outcome_accepted",
         Outcome::RefusedAtIntake { .. } => "outcome_refused_at_intake",
         Outcome::Refused { .. } => "outcome_refused",
-        Outcome::CertificateIssued { .. } => "outcome_certificate_issued",
+        Outcome::Completed { .. } => "outcome_completed",
     }
 }
 
