@@ -344,7 +344,12 @@ pub fn of_case(lc: &LoadedCase, d: &Decision, lang: Lang) -> View {
         };
     }
     if computes(Builtin::Duty) {
-        v.duty = d.duty.as_ref().map(|x| format!("{} ₸", x.tenge));
+        // In words: the forms' fonts have no tenge sign.
+        let unit = match lang {
+            Lang::Kk => "теңге",
+            Lang::Ru => "тенге",
+        };
+        v.duty = d.duty.as_ref().map(|x| format!("{} {unit}", x.tenge));
     }
     v
 }

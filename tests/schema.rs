@@ -10,7 +10,8 @@ use qujat::schema::{self, Compiled, Condition, Env, Facts, Param, Parameter, Rea
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// The parts a service file will carry, read here on their own.
+/// The parts of a service file these tests read, alone in a file of their
+/// own (`broken-conditions.yaml`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServiceParts {
@@ -46,7 +47,16 @@ struct Service {
 }
 
 fn service() -> Service {
-    let (path, text, p) = parts("service.yaml");
+    // The fixture's service file, read as a service file; its facts,
+    // parameters and conditions are checked here on their own.
+    let (path, text) = read("service.yaml");
+    let file = qujat::load::parse::<qujat::model::ServiceFile>(&path, &text)
+        .unwrap_or_else(|d| panic!("service.yaml does not load: {d}"));
+    let p = ServiceParts {
+        facts: file.rules.facts.unwrap_or_default(),
+        parameters: file.rules.parameters.unwrap_or_default(),
+        conditions: file.rules.conditions.unwrap_or_default(),
+    };
     let mut problems = p.facts.check(&path);
     problems.extend(p.facts.engine_clashes(&path));
     // A case of the service holds the engine's facts and the service's.
