@@ -308,8 +308,13 @@ fn rule_ids() -> Vec<String> {
             ids.extend(r.conditions.iter().flatten().map(|c| c.id.value.clone()));
             ids.extend(r.parameters.iter().flatten().map(|c| c.id.value.clone()));
             ids.extend(r.facts.iter().flat_map(|f| f.paths()).map(|(p, _)| p));
+            ids.extend(r.requests.iter().flatten().map(|x| x.id.value.clone()));
+            ids.extend(r.channels.iter().flatten().map(|x| x.id.value.clone()));
+            ids.extend(r.grounds.iter().flatten().map(|x| x.id.value.clone()));
+            ids.extend(r.outcomes.iter().flatten().map(|x| x.id.value.clone()));
         }
     }
+    ids.extend(p.rules.forms.keys().cloned());
     // Exempt: the engine's own facts (src/schema/engine.yaml: `applicant`,
     // `documents`, `date`, …) are the engine's vocabulary, which a service's
     // facts may not reuse anyway; and `application`, a document id of the
@@ -320,15 +325,33 @@ fn rule_ids() -> Vec<String> {
         .into_iter()
         .map(|(p, _)| p)
         .collect();
+    // And ids that are also the engine's names of a part of the rules (the
+    // channel `provider`, the part `provider`) or of the stage an outcome
+    // ends at (the outcome `accepted`, the stage `accepted`).
+    let engine_words: Vec<&str> = qujat::model::OutcomeKind::ALL
+        .iter()
+        .map(|k| k.id())
+        .chain(qujat::model::Part::ALL.iter().map(|p| p.name()))
+        .collect();
     ids.into_iter()
-        .filter(|i| !engine.contains(i) && i != "application")
+        .filter(|i| {
+            !engine.contains(i) && i != "application" && !engine_words.contains(&i.as_str())
+        })
         .collect()
 }
 
 #[test]
 fn src_names_no_id_the_rules_declare() {
     let ids = rule_ids();
-    assert!(ids.iter().any(|i| i == "children-under-16"), "{ids:?}");
+    for id in [
+        "children-under-16",
+        "certificate-issued",
+        "pilot-certificate",
+        "formation",
+        "state-corporation",
+    ] {
+        assert!(ids.iter().any(|i| i == id), "{id} not in {ids:?}");
+    }
     assert!(
         ids.iter().any(|i| i == "exit.alimony_enforcement"),
         "{ids:?}"
