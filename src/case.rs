@@ -14,11 +14,6 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 
-/// Top-level case keys that no schema declares yet and only [`Case`] reads
-/// (the pilot's institution, a number of rules/institutions.yaml the
-/// engine checks): `schema::read_case` skips them.
-pub const READ_BY_STRUCT: &[&str] = &["institution"];
-
 /// The keys every case has, read with serde. Keys a service declares in
 /// its `facts:` (`exit:` …) are not here: `schema::read_case` reads and
 /// checks every key against the service's schema, unknown ones included,
@@ -30,9 +25,6 @@ pub struct Case {
     pub service: Ref,
     pub request: Ref,
     pub channel: Ref,
-    /// Number of the foreign institution (pilot), from `rules/institutions.yaml`.
-    #[serde(default)]
-    pub institution: Option<Spanned<u32>>,
     /// Date of application: the rules in force on it decide the case.
     pub date: NaiveDate,
     pub applicant: Applicant,

@@ -10,7 +10,9 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::iin::{self, Iin};
 use crate::model::{Builtin, OutcomeKind, OutcomeRule, Part, Ref, Requirement, Service};
 use crate::resolve::{self, InForce};
-use crate::schema::{Compiled, Env, Facts, Param, Read, Schema, Scope, Verdict};
+use crate::schema::{
+    Compiled, Env, Facts, Item, Param, Read, Schema, Scope, Value as FactValue, Verdict,
+};
 use crate::text::{Citation, Lang};
 use crate::validate::Rules;
 use chrono::NaiveDate;
@@ -240,7 +242,7 @@ pub fn decide(
     // every mistake at its line, before anything is decided.
     let schema = s.case_schema();
     let case_text = lc.sources.text(&lc.path).unwrap_or_default();
-    let facts = crate::schema::read_case(&lc.path, case_text, &schema, crate::case::READ_BY_STRUCT)
+    let facts = crate::schema::read_case(&lc.path, case_text, &schema, &[])
         .map_err(|errors| Diagnostics::new(errors, lc.sources.clone()))?;
     let params = crate::schema::params(s.parameters());
     let conditions = {
@@ -254,10 +256,28 @@ pub fn decide(
             schema: &schema,
             params: &params,
         };
-        let (compiled, errors) = crate::schema::compile(&file, text, s.conditions(), env);
-        if !errors.is_empty() {
-            return Err(Diagnostics::new(errors, rules.sources.clone()));
+        // The state is named by its service, its base act and the changes
+        // applied to it.
+        let mut key = format!("{}\u{0}{}", s.id, in_force.acts[0].id);
+        for c in &in_force.changes {
+            key.push_str(&format!(
+                "\u{0}{}\u{0}{}\u{0}{}",
+                c.act,
+                c.cite,
+                c.summary.as_deref().unwrap_or_default()
+            ));
         }
+        let compiled = rules
+            .compiled
+            .get_or_compile(&key, || {
+                let (compiled, errors) = crate::schema::compile(&file, text, s.conditions(), env);
+                if errors.is_empty() {
+                    Ok(compiled)
+                } else {
+                    Err(errors)
+                }
+            })
+            .map_err(|errors| Diagnostics::new(errors, rules.sources.clone()))?;
         Conditions {
             compiled,
             schema: &schema,
@@ -354,20 +374,26 @@ pub fn decide(
         )));
     };
     if channel.institutions {
-        match &case.institution {
-            Some(n) if rules.institutions.contains_key(&n.value) => {}
-            Some(n) => {
-                let r = Ref::new(n.value.to_string(), n.referenced, n.defined);
-                return Err(fail(at(
-                    &r,
+        match facts.get("institution") {
+            Some(Item {
+                value: FactValue::Integer(n),
+                ..
+            }) if u32::try_from(*n).is_ok_and(|n| rules.institutions.contains_key(&n)) => {}
+            Some(Item {
+                value: FactValue::Integer(n),
+                at,
+            }) => {
+                return Err(fail(Diagnostic::error(
+                    &lc.path,
+                    at.line,
+                    at.column,
                     format!(
-                        "institution {} is not in the list of foreign institutions (rules/institutions.yaml, 1–{})",
-                        n.value,
+                        "institution {n} is not in the list of foreign institutions (rules/institutions.yaml, 1–{})",
                         rules.institutions.len()
                     ),
                 )));
             }
-            None => {
+            _ => {
                 return Err(fail(at(
                     &case.channel,
                     format!(
@@ -687,7 +713,7 @@ fn unknown<'a>(what: &str, got: &str, known: impl Iterator<Item = &'a String>) -
 /// The service's conditions in force, compiled, and what they read: the
 /// case's facts, the parameters in force, the case date and the calendar.
 struct Conditions<'a> {
-    compiled: Vec<Compiled>,
+    compiled: std::sync::Arc<Vec<Compiled>>,
     schema: &'a Schema,
     params: Vec<(String, Param)>,
     facts: &'a Facts,

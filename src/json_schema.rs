@@ -8,7 +8,6 @@
 //! in every state its amendments put it in. `check` stays the authority:
 //! a schema knows the shape of a file, not the references between files.
 
-use crate::case::READ_BY_STRUCT;
 use crate::model::{ActsFile, AmendmentFile, ConventionsFile, Form, InstitutionsFile, MrpFile};
 use crate::resolve::{self, Consolidation, ResolveError};
 use crate::schema::{Schema, reference};
@@ -32,7 +31,7 @@ pub fn service_reference(
     Ok(reference::service_reference(
         &format!("{service} on {date} ({})", acts.join(" + ")),
         &r.facts.clone().unwrap_or_default().with_engine(),
-        READ_BY_STRUCT,
+        &[],
         r.parameters.as_deref().unwrap_or_default(),
         r.conditions.as_deref().unwrap_or_default(),
     ))
@@ -51,20 +50,13 @@ pub fn service_case_schema(
     ))
 }
 
-/// A case file holding the engine's facts and the service's, and the keys
-/// only the case reader knows yet.
+/// A case file holding the engine's facts and the service's.
 fn case_schema(title: &str, facts: Option<&Schema>) -> J {
-    let mut j = facts
+    facts
         .cloned()
         .unwrap_or_default()
         .with_engine()
-        .json_schema(title);
-    for key in READ_BY_STRUCT {
-        j["properties"][*key] = json!({
-            "description": "read by the case reader (src/case.rs); not yet declared as a fact"
-        });
-    }
-    j
+        .json_schema(title)
 }
 
 /// Every schema, by file name under `schemas/`, as the text written there.

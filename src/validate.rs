@@ -44,6 +44,8 @@ pub struct Rules {
     /// Problems that do not stop the pipeline; `check` prints them.
     pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
+    /// The conditions of each consolidated state, compiled on first use.
+    pub compiled: schema::CompiledCache,
 }
 
 /// One side of a text that is our translation, not an official text.
@@ -474,6 +476,7 @@ pub fn validate(
             translations,
             warnings: all.items,
             sources: all.sources,
+            compiled: Default::default(),
         }),
         _ => Err(all),
     }

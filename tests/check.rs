@@ -199,7 +199,7 @@ fn references_are_checked_where_they_are_written_and_all_reported() {
     assert_exact(
         &errs,
         &s.locate(cert, "issue_dat\n", 0),
-        "form `pilot-certificate` binds `issue_dat`, which is neither a fact of service `iin-pilot-2024` nor a value computed for every decision; known here: addressee, applicant, channel, date, document_id, documents, due_date, duty, findings, id, identity_document, iin, intake, issue_date, purpose, refusal, representative, request, result, service, service_title (all: `qujat check --list-data --service iin-pilot-2024`)",
+        "form `pilot-certificate` binds `issue_dat`, which is neither a fact of service `iin-pilot-2024` nor a value computed for every decision; known here: addressee, applicant, channel, date, document_id, documents, due_date, duty, findings, id, identity_document, iin, institution, intake, issue_date, purpose, refusal, representative, request, result, service, service_title (all: `qujat check --list-data --service iin-pilot-2024`)",
     );
     let ofice = errs
         .iter()

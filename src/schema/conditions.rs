@@ -148,6 +148,36 @@ pub fn check_parameters(file: &Path, parameters: &[Parameter]) -> Vec<Diagnostic
     out
 }
 
+/// Conditions compiled per consolidated state of a service (the key names
+/// the service and the changes applied), so deciding a batch of cases parses
+/// and checks each expression once, not once per case.
+#[derive(Debug, Default)]
+pub struct CompiledCache(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<Compiled>>>>,
+);
+
+impl CompiledCache {
+    /// The conditions compiled for `key`, compiling them with `make` the
+    /// first time. Errors are not kept: they are reported every time.
+    pub fn get_or_compile(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<Vec<Compiled>, Vec<Diagnostic>>,
+    ) -> Result<std::sync::Arc<Vec<Compiled>>, Vec<Diagnostic>> {
+        let map = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(c) = map().get(key) {
+            return Ok(c.clone());
+        }
+        let compiled = std::sync::Arc::new(make()?);
+        map().insert(key.to_string(), compiled.clone());
+        Ok(compiled)
+    }
+}
+
 /// A condition whose expression has been parsed and checked.
 #[derive(Debug)]
 pub struct Compiled {

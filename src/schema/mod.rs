@@ -39,10 +39,10 @@
 //! | decide | [`Compiled::eval`] with a [`Scope`] (facts, parameters, case date, calendar) | a [`Verdict`]: holds or not, and the values read with their case lines, for `explain` |
 //! | compose | [`Facts::get`], [`Value::show`], [`Record::to_json`] | the values a form prints |
 //!
-//! `case::Case` still reads the keys every service shares with serde, and
-//! the one key no schema declares yet (the pilot's `institution`);
-//! [`read_case`] skips the top-level keys it is told are read elsewhere
-//! (`read_elsewhere`), so both can run side by side.
+//! `case::Case` still reads the keys every service shares with serde (all
+//! declared in `engine.yaml` too); [`read_case`] can skip top-level keys it
+//! is told are read elsewhere (`read_elsewhere`), which no service needs
+//! now.
 //!
 //! # Wiring, step by step
 //!
@@ -79,7 +79,9 @@ pub mod reference;
 pub mod tree;
 pub mod values;
 
-pub use conditions::{Compiled, Condition, Parameter, Verdict, check_parameters, compile, params};
+pub use conditions::{
+    Compiled, CompiledCache, Condition, Parameter, Verdict, check_parameters, compile, params,
+};
 pub use expr::{Env, ExprError, Expression, Param, Read, Scope};
 pub use facts::{Choice, Fact, Kind, Schema, engine};
 pub use values::{Facts, Item, Record, Value, read_case};

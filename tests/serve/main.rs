@@ -112,7 +112,7 @@ fn cases_pages_show_outcome_decision_trace_and_documents() {
         &[
             "receipt-incomplete.yaml",
             "Отказано в приёме документов",
-            "Выдано свидетельство",
+            "Услуга оказана, результат выдан",
         ],
     );
     let case = s.get("/cases/receipt-incomplete.yaml");
