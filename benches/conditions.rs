@@ -7,7 +7,7 @@
 //! Run: `cargo bench --bench conditions` (optionally `QUJAT_BENCH_N=500`).
 
 use chrono::NaiveDate;
-use qujat::calendar::{Calendar, CalendarFile};
+use qujat::algo::calendar::{Calendar, CalendarFile};
 use qujat::schema::{self, Condition, Env, Parameter, Schema, Scope};
 use serde::Deserialize;
 use std::path::Path;
@@ -48,7 +48,7 @@ fn main() {
     let dir = root.join("tests/fixtures/angling");
     let file = Path::new("tests/fixtures/angling/service.yaml");
     let text = std::fs::read_to_string(dir.join("service.yaml")).unwrap();
-    let parts: ServiceParts = qujat::load::parse(file, &text).unwrap();
+    let parts: ServiceParts = qujat::base::yaml::parse(file, &text).unwrap();
     let facts = parts.facts.with_engine();
     let params = schema::params(&parts.parameters);
     let env = Env {
@@ -70,7 +70,7 @@ fn main() {
     let case = schema::read_case(case_file, &case_text, &facts, &[]).unwrap();
     let cal_text = std::fs::read_to_string(root.join("rules/calendar.yaml")).unwrap();
     let cal_path = Path::new("rules/calendar.yaml");
-    let cal_file = qujat::load::parse::<CalendarFile>(cal_path, &cal_text).unwrap();
+    let cal_file = qujat::base::yaml::parse::<CalendarFile>(cal_path, &cal_text).unwrap();
     let calendar = Calendar::new(cal_path, &cal_file).unwrap();
     let scope = Scope {
         env,

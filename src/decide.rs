@@ -5,15 +5,15 @@
 //! the grounds for refusal the operator recorded, then the result. Every step
 //! that shaped the outcome is kept as a [`Reason`] with its citation.
 
-use crate::case::{Case, LegalizationKind, LoadedCase};
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::iin::{self, Iin};
+use crate::algo::iin::{self, Iin};
+use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::text::{Citation, Lang};
+use crate::load::case::{Case, LegalizationKind, LoadedCase};
 use crate::model::{Builtin, OutcomeKind, OutcomeRule, Part, Ref, Requirement, Service};
 use crate::resolve::{self, InForce};
 use crate::schema::{
     Compiled, Env, Facts, Item, Param, Read, Schema, Scope, Value as FactValue, Verdict,
 };
-use crate::text::{Citation, Lang};
 use crate::validate::Rules;
 use chrono::NaiveDate;
 use std::fmt::Write;
@@ -467,7 +467,7 @@ pub fn decide(
             Some(&case.request),
         ),
     ];
-    let calendar_error = |e: crate::calendar::CalendarError| {
+    let calendar_error = |e: crate::algo::calendar::CalendarError| {
         fail(Diagnostic::error(
             std::path::Path::new("rules/calendar.yaml"),
             1,
@@ -544,7 +544,7 @@ fn identity_checks(s: &Service, lc: &LoadedCase) -> Result<Vec<Reason>, Diagnost
     let mut out = vec![];
     for d in &case.documents {
         let Some(text) = &d.mrz else { continue };
-        let td3 = crate::mrz::parse(&text.value).map_err(|e| {
+        let td3 = crate::algo::mrz::parse(&text.value).map_err(|e| {
             Diagnostic::error(
                 &lc.path,
                 text.referenced.line() as u32,
@@ -569,13 +569,13 @@ fn identity_checks(s: &Service, lc: &LoadedCase) -> Result<Vec<Reason>, Diagnost
             .map(|n| n.latin.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let declared = crate::mrz::Declared {
+        let declared = crate::algo::mrz::Declared {
             surname: Some(&a.surname.latin),
             given_names: Some(&given),
             birth_date: Some(a.birth_date),
             sex: Some(match a.sex {
-                crate::iin::Sex::Male => 'M',
-                crate::iin::Sex::Female => 'F',
+                crate::algo::iin::Sex::Male => 'M',
+                crate::algo::iin::Sex::Female => 'F',
             }),
             document_number: d.number.as_deref(),
             nationality: None,
@@ -603,7 +603,7 @@ fn term_end(
     rules: &Rules,
     s: &Service,
     date: NaiveDate,
-) -> Result<Option<NaiveDate>, crate::calendar::CalendarError> {
+) -> Result<Option<NaiveDate>, crate::algo::calendar::CalendarError> {
     let Some(term) = &s.rules.term else {
         return Ok(None);
     };
@@ -624,7 +624,7 @@ fn dated_steps(
     s: &Service,
     date: NaiveDate,
     term_end: Option<NaiveDate>,
-) -> Result<Vec<DatedStep>, crate::calendar::CalendarError> {
+) -> Result<Vec<DatedStep>, crate::algo::calendar::CalendarError> {
     let mut out: Vec<DatedStep> = vec![];
     for st in s.steps() {
         let Some(due) = &st.due else { continue };
@@ -718,7 +718,7 @@ struct Conditions<'a> {
     params: Vec<(String, Param)>,
     facts: &'a Facts,
     on: NaiveDate,
-    calendar: &'a crate::calendar::Calendar,
+    calendar: &'a crate::algo::calendar::Calendar,
 }
 
 impl Conditions<'_> {

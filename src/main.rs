@@ -2,9 +2,9 @@
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use qujat::base::text::Lang;
 use qujat::decide;
 use qujat::project::{Error, Project};
-use qujat::text::Lang;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -170,7 +170,7 @@ fn check_json(project: &Path) -> ExitCode {
             items.extend(cases.items.iter().cloned());
             let mut sources = p.rules.sources.clone();
             sources.extend(cases.sources.clone());
-            let all = qujat::diag::Diagnostics::new(items, sources);
+            let all = qujat::base::diag::Diagnostics::new(items, sources);
             (all.to_json(), !cases.has_errors())
         }
         Err(d) => (d.to_json(), false),
@@ -187,7 +187,7 @@ fn check_json(project: &Path) -> ExitCode {
 fn run(cli: Cli) -> Result<(), Error> {
     let project = Project::open(&cli.project)?;
     if !project.rules.warnings.is_empty() {
-        let w = qujat::diag::Diagnostics::new(
+        let w = qujat::base::diag::Diagnostics::new(
             project.rules.warnings.clone(),
             project.rules.sources.clone(),
         );
@@ -297,18 +297,19 @@ fn run(cli: Cli) -> Result<(), Error> {
             (Some(s), None) => {
                 let date = cli.as_of.unwrap_or(today);
                 if json {
-                    let j = qujat::json_schema::service_case_schema(&project.rules, &s, date)
-                        .map_err(Error::Rules)?;
+                    let j =
+                        qujat::review::json_schema::service_case_schema(&project.rules, &s, date)
+                            .map_err(Error::Rules)?;
                     write_out(&format!("{j:#}\n"));
                 } else {
                     put(
-                        qujat::json_schema::service_reference(&project.rules, &s, date)
+                        qujat::review::json_schema::service_reference(&project.rules, &s, date)
                             .map_err(Error::Rules)?,
                     );
                 }
             }
             (None, Some(dir)) => {
-                let written = qujat::json_schema::write(&project.rules, &dir)
+                let written = qujat::review::json_schema::write(&project.rules, &dir)
                     .map_err(|e| Error::Io(dir.clone(), e))?;
                 for p in written {
                     say(format!("wrote {}", p.display()));
@@ -333,14 +334,15 @@ fn run(cli: Cli) -> Result<(), Error> {
         } => match (to, rev, dirs.as_slice()) {
             (Some(to), None, []) => {
                 let from = cli.as_of.unwrap_or(today);
-                put(qujat::rules_diff::diff(&project.rules, from, to).render());
+                put(qujat::review::rules_diff::diff(&project.rules, from, to).render());
             }
             (None, None, [a, b]) => compare(a, b, &report, None)?,
             (None, Some(rev), []) => {
                 let date = cli.as_of.unwrap_or(today);
-                let old = qujat::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
+                let old =
+                    qujat::review::revision::checkout(&cli.project, &rev).map_err(Error::Usage)?;
                 let then = Project::open(&old.project)?;
-                let builds = qujat::output::temp_dir("diff-builds")
+                let builds = qujat::write::output::temp_dir("diff-builds")
                     .map_err(|e| Error::Io(std::env::temp_dir(), e))?;
                 let (a, b) = (builds.join("revision"), builds.join("working-tree"));
                 let result = (|| {
@@ -366,7 +368,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         },
         Command::Explain { case } => {
             let (_, d) = project.decide(&case, cli.as_of)?;
-            put(qujat::explain::explain(&d, &case));
+            put(qujat::review::explain::explain(&d, &case));
         }
         Command::Render { case, out, lang } => {
             let (lc, d) = project.decide(&case, cli.as_of)?;
@@ -413,7 +415,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 warn(format!(
                     "warning: {}/{} was not used ({why}): every document was rendered, and no earlier document removed\n",
                     out.display(),
-                    qujat::manifest::FILE
+                    qujat::write::manifest::FILE
                 ));
             }
             for kept in &report.kept {
@@ -450,13 +452,15 @@ fn run(cli: Cli) -> Result<(), Error> {
 /// Compares two build outputs: the summary on stdout, the HTML report (with
 /// the changed pages as images) in `report` when anything differs.
 fn compare(a: &Path, b: &Path, report: &Path, names: Option<[&str; 2]>) -> Result<(), Error> {
-    let mut c = qujat::compare::compare_dirs(a, b).map_err(Error::Compare)?;
+    let mut c =
+        qujat::review::compare::compare_dirs(a, b).map_err(|e| Error::Review(e.to_string()))?;
     if let Some([x, y]) = names {
         (c.a, c.b) = (x.into(), y.into());
     }
     put(c.summary());
     if !c.is_empty() {
-        let index = qujat::compare::write_report(&c, report).map_err(Error::Compare)?;
+        let index = qujat::review::compare::write_report(&c, report)
+            .map_err(|e| Error::Review(e.to_string()))?;
         say(format!("report: {}", index.display()));
     }
     Ok(())
@@ -472,7 +476,7 @@ fn say(line: impl AsRef<str>) {
 /// a file (an escape sequence, a bidirectional override) are shown escaped,
 /// never acted on by the terminal.
 fn put(text: impl AsRef<str>) {
-    write_out(&qujat::guard::escape_lines(text.as_ref()));
+    write_out(&qujat::load::guard::escape_lines(text.as_ref()));
 }
 
 fn write_out(text: &str) {
@@ -492,7 +496,7 @@ fn write_out(text: &str) {
 fn warn(text: impl AsRef<str>) {
     let mut err = std::io::stderr().lock();
     let _ = err
-        .write_all(qujat::guard::escape_lines(text.as_ref()).as_bytes())
+        .write_all(qujat::load::guard::escape_lines(text.as_ref()).as_bytes())
         .and_then(|()| err.flush());
 }
 

@@ -1,17 +1,19 @@
 //! A project directory (`rules/`, `forms/`, `templates/`, `cases/`) and the
 //! pipeline run over it for each command.
 
-use crate::case::{self, LoadedCase};
+use crate::base::diag::Diagnostics;
+use crate::base::text::Lang;
+use crate::compose::view;
 use crate::compose::{Composer, Fill, Page};
 use crate::decide::{self, Decision, Outcome};
-use crate::diag::Diagnostics;
-use crate::guard::Links;
-use crate::manifest::{self, CaseRecord, DocRecord, FileStamp, JobRecord, Manifest};
+use crate::load::case::{self, LoadedCase};
+use crate::load::guard::Links;
 use crate::model::{Form, Layout};
 use crate::render::{RenderError, Rendered, Renderer};
-use crate::text::Lang;
 use crate::validate::{self, Rules};
-use crate::{load, output, resolve, view};
+use crate::write::manifest::{self, CaseRecord, DocRecord, FileStamp, JobRecord, Manifest};
+use crate::write::output;
+use crate::{load, resolve};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,8 +32,8 @@ pub enum Error {
     Failed(usize),
     /// The command was asked something it cannot do.
     Usage(String),
-    /// Two builds could not be compared.
-    Compare(crate::compare::CompareError),
+    /// A review tool failed (two builds could not be compared).
+    Review(String),
     /// A bug: qujat or Typst panicked on this input.
     Internal(String),
 }
@@ -45,7 +47,7 @@ impl fmt::Display for Error {
             Error::Rules(e) => write!(f, "error: {e}"),
             Error::Failed(n) => write!(f, "error: {n} job(s) of the build failed"),
             Error::Usage(m) => write!(f, "error: {m}"),
-            Error::Compare(e) => write!(f, "error: {e}"),
+            Error::Review(m) => write!(f, "error: {m}"),
             Error::Internal(m) => write!(
                 f,
                 "error: internal error (a bug in qujat or Typst; please report it with the case): {m}"
@@ -195,7 +197,7 @@ impl Inputs<'_> {
     fn document(&self, rules: &str, form: &str, source: &str, name: &str) -> Option<String> {
         let look = self.look.as_deref()?;
         let form = self.forms.get(form)?;
-        Some(manifest::hash_parts(
+        Some(crate::base::digest::hash_parts(
             [
                 "qujat document",
                 &self.opts.generator,
@@ -251,7 +253,7 @@ fn rules_hashes(rules: &Rules) -> (String, BTreeMap<String, String>) {
         .filter(|(p, _)| !forms.contains(p))
         .collect();
     let hash = |pick: &dyn Fn(&Path) -> bool| {
-        manifest::hash_parts(
+        crate::base::digest::hash_parts(
             form_ids.iter().copied().chain(
                 files
                     .iter()
@@ -359,12 +361,12 @@ impl Project {
         };
         let place = sources
             .text(file)
-            .and_then(|t| crate::guard::find_value(t, |v| v.contains(c)));
+            .and_then(|t| crate::load::guard::find_value(t, |v| v.contains(c)));
         let Some((line, column)) = place else {
             return Err(Error::Render(e));
         };
         let letters: String = e.missing_glyphs.iter().collect();
-        let d = crate::diag::Diagnostic::error(
+        let d = crate::base::diag::Diagnostic::error(
             file,
             line,
             column,
@@ -483,7 +485,7 @@ impl Project {
         Ok((pages, notes))
     }
 
-    fn input(&self, d: crate::diag::Diagnostic) -> Error {
+    fn input(&self, d: crate::base::diag::Diagnostic) -> Error {
         Error::Input(Diagnostics::new(vec![d], self.rules.sources.clone()))
     }
 
@@ -592,7 +594,7 @@ impl Project {
     /// once, each at its case file's line.
     pub fn check_cases(&self) -> Diagnostics {
         let mut items = vec![];
-        let mut sources = crate::diag::Sources::default();
+        let mut sources = crate::base::diag::Sources::default();
         for path in self.sample_cases() {
             let decided = case::load_case_with(&path, Links::Refuse)
                 .and_then(|lc| decide::decide(&self.rules, &lc, None).map(|_| ()));
@@ -831,7 +833,7 @@ impl Project {
             on_threads(&jobs, threads, |_, job| match job {
                 Job::Blanks => (None, None),
                 Job::Case(p) => {
-                    let sha = crate::guard::read_text(p, p, Links::Refuse)
+                    let sha = crate::load::guard::read_text(p, p, Links::Refuse)
                         .ok()
                         .map(|t| manifest::sha256(t.as_bytes()));
                     let recorded = inputs
@@ -1008,7 +1010,7 @@ fn on_threads<T: Sync, R: Send>(
 
 /// Whether a YAML text has a value holding `c` (written as is or escaped).
 fn has_value_with(text: &str, c: char) -> bool {
-    crate::guard::find_value(text, |v| v.contains(c)).is_some()
+    crate::load::guard::find_value(text, |v| v.contains(c)).is_some()
 }
 
 /// Every text side that is our own translation, one line each:

@@ -16,9 +16,9 @@
 mod common;
 
 use common::root;
+use qujat::base::text::{Lang, Text};
 use qujat::compose::{Composer, Fill};
 use qujat::model::{Form, Layout, RawProject};
-use qujat::text::{Lang, Text};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -28,7 +28,7 @@ fn the_repository_rules_validate() {
     assert_eq!(r.forms.len(), 6);
     // Quirk kept verbatim: item 82 omits "Казахстан" in the Russian source.
     assert_eq!(
-        r.institutions[&82].name.get(qujat::text::Lang::Ru),
+        r.institutions[&82].name.get(qujat::base::text::Lang::Ru),
         "Генеральное консульство Республики в городе Санкт-Петербург (Российская Федерация)"
     );
 }
@@ -316,7 +316,7 @@ fn a_translation_whose_official_text_changed_is_stale() {
         "ru: \"несоответствие данных и сведений услугополучателя",
     );
     let errs = errors(&s);
-    let new_stamp = qujat::text::fingerprint(
+    let new_stamp = qujat::base::text::fingerprint(
         "несоответствие данных и сведений услугополучателя, необходимых для оказания государственной услуги, требованиям, установленным нормативными правовыми актами Республики Казахстан",
     );
     assert_exact(

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use common::{Scratch, open_errors, root};
 use qujat::decide::{Decision, Outcome};
 use qujat::project::Project;
-use qujat::rules_diff::ServiceChange;
+use qujat::review::rules_diff::ServiceChange;
 use std::path::Path;
 
 fn date(s: &str) -> NaiveDate {
@@ -153,7 +153,7 @@ fn an_amendment_adds_a_condition_and_changes_an_age_limit_from_its_date() {
         );
     }
     // `diff` attributes both to the amending act.
-    let diff = qujat::rules_diff::diff(&p.rules, date("2026-11-20"), date("2026-12-15"));
+    let diff = qujat::review::rules_diff::diff(&p.rules, date("2026-11-20"), date("2026-12-15"));
     let exit = diff
         .services
         .iter()

@@ -36,7 +36,7 @@ fn pilot_case_gets_a_certificate_with_a_valid_iin() {
     assert_eq!(*due, date(2024, 6, 4));
     // Born 12 Aug 1974, female: 740812, century/sex digit 4, serial 1234.
     assert!(iin.as_str().starts_with("74081241234"), "{iin}");
-    assert!(iin.as_str().parse::<qujat::iin::Iin>().is_ok());
+    assert!(iin.as_str().parse::<qujat::algo::iin::Iin>().is_ok());
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
         .map(|r| r.cite.to_string())
         .collect();
     assert_eq!(cites, ["mvd-146-2023, appendix 5"]);
-    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::compose::view::of_case(&lc, &d, qujat::base::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         [
@@ -309,7 +309,7 @@ fn an_expired_document_is_listed_on_the_receipt_with_the_appendix_5_words() {
             "документ удостоверяющий личность (действительный заграничный паспорт, если иной порядок не установлен соглашением Республики Казахстан с соответствующей стороной или Правительством Республики Казахстан) (с истекшим сроком действия)",
         ]
     );
-    let kk = qujat::view::of_case(&lc, &d, qujat::text::Lang::Kk);
+    let kk = qujat::compose::view::of_case(&lc, &d, qujat::base::text::Lang::Kk);
     assert!(
         kk.intake.missing[1].ends_with(" (қолданылу мерзімі өткен)"),
         "{:?}",
@@ -429,7 +429,7 @@ fn unknown_institution_and_document_are_errors() {
 fn explain(case: &str) -> String {
     let path = std::path::Path::new(case);
     let (_, d) = project().decide(&root().join(path), None).unwrap();
-    qujat::explain::explain(&d, path)
+    qujat::review::explain::explain(&d, path)
 }
 
 fn assert_block(trace: &str, block: &str) {
@@ -512,7 +512,7 @@ fn the_correction_receipt_keeps_the_seed_spelling_of_its_list() {
             not_legalized: vec![],
         }
     );
-    let ru = qujat::view::of_case(&lc, &d, qujat::text::Lang::Ru);
+    let ru = qujat::compose::view::of_case(&lc, &d, qujat::base::text::Lang::Ru);
     assert_eq!(
         ru.intake.missing,
         ["соответствующий ноториально-заверенный перевод документа"]

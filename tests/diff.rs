@@ -7,7 +7,7 @@ mod common;
 use chrono::NaiveDate;
 use common::{Scratch, project};
 use qujat::model::Part;
-use qujat::rules_diff::{ItemDiff, RulesDiff, ServiceChange, diff};
+use qujat::review::rules_diff::{ItemDiff, RulesDiff, ServiceChange, diff};
 
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -124,13 +124,16 @@ fn two_builds_differing_by_one_amended_text_differ_in_exactly_the_documents_show
     b.edit(
         f,
         "translated_from: \"5ef3b50a\"",
-        &format!("translated_from: \"{}\"", qujat::text::fingerprint(new_ru)),
+        &format!(
+            "translated_from: \"{}\"",
+            qujat::base::text::fingerprint(new_ru)
+        ),
     );
     let (out_a, out_b) = (a.path("output"), b.path("output"));
     build(&a.dir, &out_a);
     build(&b.dir, &out_b);
 
-    let c = qujat::compare::compare_dirs(&out_a, &out_b).unwrap();
+    let c = qujat::review::compare::compare_dirs(&out_a, &out_b).unwrap();
     assert!(c.added.is_empty() && c.removed.is_empty(), "{c}");
     let changed: Vec<&str> = c.changed.iter().map(|d| d.name.as_str()).collect();
     // Only the Russian receipt of the incomplete case lists the missing power
@@ -159,7 +162,7 @@ fn two_builds_differing_by_one_amended_text_differ_in_exactly_the_documents_show
     assert!(!image.regions.is_empty());
     assert!(image.png.starts_with(b"\x89PNG"));
 
-    let report = qujat::compare::write_report(&c, &b.path("report")).unwrap();
+    let report = qujat::review::compare::write_report(&c, &b.path("report")).unwrap();
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("cases/iin-2024-0102/intake-receipt.ru.pdf"));
     assert!(html.contains("<del>"), "{html}");

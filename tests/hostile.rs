@@ -86,7 +86,7 @@ fn a_batch_of_300_cases_builds_on_one_and_on_two_threads() {
         )
         .unwrap();
         // Some serials admit no check digit for a birth date: skip them.
-        while qujat::iin::form(birth, qujat::iin::Sex::Female, serial).is_err() {
+        while qujat::algo::iin::form(birth, qujat::algo::iin::Sex::Female, serial).is_err() {
             serial += 1;
         }
         let tag = letters(i);
@@ -151,7 +151,7 @@ fn ids_that_would_write_outside_the_output_are_refused_where_written() {
             vec![format!(
                 "{}:2:5: `{id}` cannot be an id: ids name files and folders, so they are written in {} (at id)",
                 case.display(),
-                qujat::guard::CASE_ID_PATTERN
+                qujat::load::guard::CASE_ID_PATTERN
             )]
         );
     }
@@ -268,7 +268,7 @@ fn links_in_templates_rules_and_cases_are_refused() {
     // A template as large as memory is refused by size.
     s.write(
         "templates/huge.typ",
-        &"/".repeat(qujat::guard::MAX_FILE_BYTES as usize + 1),
+        &"/".repeat(qujat::load::guard::MAX_FILE_BYTES as usize + 1),
     );
     let e = qujat::render::Renderer::new(&s.path("templates"))
         .err()
@@ -310,7 +310,7 @@ fn huge_files_and_values_are_refused_before_any_work() {
     assert!(errs[0].contains(":1:1: the file is 500"), "{errs:?}");
     assert!(errs[0].contains("at most 1048576 bytes"), "{errs:?}");
 
-    let long = "N".repeat(qujat::guard::MAX_VALUE_CHARS + 1);
+    let long = "N".repeat(qujat::load::guard::MAX_VALUE_CHARS + 1);
     let case = variant(&s, "long.yaml", &[("\"ERIKSSON\"", &format!("\"{long}\""))]);
     let errs = case_errors(&p, &case);
     assert_eq!(
@@ -482,8 +482,8 @@ fn errors_found_late_point_at_the_case_line() {
         .find_map(|n| {
             let b = chrono::NaiveDate::from_ymd_opt(1974, 8, 12).unwrap();
             matches!(
-                qujat::iin::form(b, qujat::iin::Sex::Female, n),
-                Err(qujat::iin::IinError::NeverIssued)
+                qujat::algo::iin::form(b, qujat::algo::iin::Sex::Female, n),
+                Err(qujat::algo::iin::IinError::NeverIssued)
             )
             .then_some((b, n))
         })

@@ -6,8 +6,8 @@
 mod common;
 
 use common::{Scratch, pdf_text};
-use qujat::manifest::{self, Manifest};
 use qujat::project::{BuildOptions, BuildReport, Project};
+use qujat::write::manifest::{self, Manifest};
 use std::collections::BTreeMap;
 use std::path::Path;
 

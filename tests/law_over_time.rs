@@ -50,7 +50,7 @@ fn order_144_governs_2019_with_its_step_durations() {
     assert!(
         step("error-message")
             .text
-            .get(qujat::text::Lang::Kk)
+            .get(qujat::base::text::Lang::Kk)
             .contains("қате туралы тиісті хабарламаны 4 сағат ішінде")
     );
     let rules = resolve::describe(&f);
@@ -96,14 +96,14 @@ fn order_146_changes_title_requests_documents_and_grounds() {
     let before = resolve::service_as_of(rules, "iin-foreigners", date("2022-06-01")).unwrap();
     let after = resolve::service_as_of(rules, "iin-foreigners", date("2024-06-03")).unwrap();
     assert_eq!(
-        before.service.title.get(qujat::text::Lang::Ru),
+        before.service.title.get(qujat::base::text::Lang::Ru),
         "Формирование индивидуального идентификационного номера иностранцам, временно пребывающим в Республике Казахстан"
     );
     assert!(
         after
             .service
             .title
-            .get(qujat::text::Lang::Ru)
+            .get(qujat::base::text::Lang::Ru)
             .starts_with("Формирование и корректировка")
     );
     assert!(before.service.documents().is_empty());

@@ -9,9 +9,9 @@
 mod common;
 
 use common::{Scratch, pdf_text, project, root};
+use qujat::base::text::Lang;
 use qujat::compose::{Composer, Fill};
 use qujat::project::{Error, Project};
-use qujat::text::Lang;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use typst::layout::{Frame, FrameItem, Point, Transform};
@@ -93,8 +93,8 @@ fn laid_out(p: &Project, case: &Path, id: &str) -> Vec<PagedDocument> {
     let views: BTreeMap<Lang, serde_json::Value> = Lang::ALL
         .into_iter()
         .map(|l| {
-            let v = qujat::view::of_case(&lc, &d, l);
-            (l, qujat::view::to_json(&v))
+            let v = qujat::compose::view::of_case(&lc, &d, l);
+            (l, qujat::compose::view::to_json(&v))
         })
         .collect();
     let form = &p.rules.forms[id];

@@ -5,8 +5,8 @@ mod common;
 
 use chrono::NaiveDate;
 use common::{Scratch, project, root};
-use qujat::json_schema;
 use qujat::project::Project;
+use qujat::review::json_schema;
 use serde_json::Value as J;
 use std::path::Path;
 

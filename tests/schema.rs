@@ -4,8 +4,8 @@
 //! conditions evaluated, with no Rust written for it.
 
 use chrono::NaiveDate;
-use qujat::calendar::{Calendar, CalendarFile};
-use qujat::diag::Diagnostic;
+use qujat::algo::calendar::{Calendar, CalendarFile};
+use qujat::base::diag::Diagnostic;
 use qujat::schema::{self, Compiled, Condition, Env, Facts, Param, Parameter, Read, Schema, Scope};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ fn read(rel: &str) -> (PathBuf, String) {
 
 fn parts(rel: &str) -> (PathBuf, String, ServiceParts) {
     let (path, text) = read(rel);
-    let parts = qujat::load::parse::<ServiceParts>(&path, &text)
+    let parts = qujat::base::yaml::parse::<ServiceParts>(&path, &text)
         .unwrap_or_else(|d| panic!("{rel} does not load: {d}"));
     (path, text, parts)
 }
@@ -50,7 +50,7 @@ fn service() -> Service {
     // The fixture's service file, read as a service file; its facts,
     // parameters and conditions are checked here on their own.
     let (path, text) = read("service.yaml");
-    let file = qujat::load::parse::<qujat::model::ServiceFile>(&path, &text)
+    let file = qujat::base::yaml::parse::<qujat::model::ServiceFile>(&path, &text)
         .unwrap_or_else(|d| panic!("service.yaml does not load: {d}"));
     let p = ServiceParts {
         facts: file.rules.facts.unwrap_or_default(),
@@ -89,7 +89,7 @@ fn calendar() -> Calendar {
         std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap();
     Calendar::new(
         rel,
-        &qujat::load::parse::<CalendarFile>(rel, &text).unwrap(),
+        &qujat::base::yaml::parse::<CalendarFile>(rel, &text).unwrap(),
     )
     .unwrap()
 }

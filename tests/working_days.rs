@@ -93,7 +93,7 @@ fn expected(year: i32) -> (BTreeSet<NaiveDate>, BTreeSet<NaiveDate>) {
 }
 
 /// The days of 2024-2026 on which `cal` differs from the expectation.
-fn mismatches(cal: &qujat::calendar::Calendar) -> Vec<String> {
+fn mismatches(cal: &qujat::algo::calendar::Calendar) -> Vec<String> {
     let mut wrong = vec![];
     for year in 2024..=2026 {
         let (off, worked) = expected(year);
@@ -287,7 +287,7 @@ fn a_case_whose_term_runs_into_2027_decides_with_a_caveat() {
     let report = qujat::decide::report(&d);
     assert!(report.contains(CAVEAT), "{report}");
     assert!(report.contains("Kurban Ait 2027"), "{report}");
-    let trace = qujat::explain::explain(&d, &case);
+    let trace = qujat::review::explain::explain(&d, &case);
     assert!(trace.contains(CAVEAT), "{trace}");
 
     let docs = p

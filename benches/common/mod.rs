@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use qujat::iin;
+use qujat::algo::iin;
 use qujat::project::Project;
 use std::path::Path;
 

@@ -18,8 +18,8 @@
 
 use super::expr::{self, Env, Expression, Param, Read, Scope};
 use super::facts::is_identifier;
-use crate::diag::Diagnostic;
-use crate::text::Citation;
+use crate::base::diag::Diagnostic;
+use crate::base::text::Citation;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};

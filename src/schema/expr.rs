@@ -56,7 +56,7 @@
 
 use super::facts::{Fact, Kind, Schema};
 use super::values::{Facts, Item, Record, Value};
-use crate::calendar::Calendar;
+use crate::algo::calendar::Calendar;
 use cel::common::ast::{
     CallExpr, ComprehensionExpr, Expr, IdedExpr, LiteralValue, SourceInfo, operators as op,
 };
@@ -1063,7 +1063,7 @@ impl<'a> Eval<'a> {
             ),
         };
         let shown = match &v {
-            V::List(_) => item.value.show(crate::text::Lang::Ru),
+            V::List(_) => item.value.show(crate::base::text::Lang::Ru),
             v => show(v),
         };
         self.read(path, shown, Some(item.at.line));

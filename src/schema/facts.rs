@@ -22,8 +22,8 @@
 //! Every fact is required unless marked `optional: true` (the law's "при его
 //! наличии"); an optional list that is absent reads as an empty list.
 
-use crate::diag::Diagnostic;
-use crate::text::{Citation, Text};
+use crate::base::diag::Diagnostic;
+use crate::base::text::{Citation, Text};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::fmt;
@@ -467,7 +467,7 @@ mod tests {
 
     #[test]
     fn an_unknown_type_is_a_located_parse_error() {
-        let e = crate::load::parse::<Schema>(
+        let e = crate::base::yaml::parse::<Schema>(
             Path::new("s.yaml"),
             &format!("- {{ id: a, type: txt, label: {L} }}\n"),
         )

@@ -7,8 +7,8 @@
 //! The engine keeps what every service shares and its own algorithms: a
 //! case's `id`, `service`, `request`, `channel`, `date`, the applicant's
 //! identity, the documents presented, findings, a representative and the
-//! result; the IIN check digit ([`crate::iin`]), the passport MRZ
-//! ([`crate::mrz`]), the working-day calendar ([`crate::calendar`]).
+//! result; the IIN check digit ([`crate::algo::iin`]), the passport MRZ
+//! ([`crate::algo::mrz`]), the working-day calendar ([`crate::algo::calendar`]).
 //!
 //! The engine's case facts are themselves declared, in
 //! `src/schema/engine.yaml` ([`engine`]), so a case is checked as a whole —
@@ -47,7 +47,7 @@
 //! # Wiring, step by step
 //!
 //! Steps 1–6 are done (`model::Parts`, `validate::check_conditions`,
-//! `decide`, `validate::check_form` and `view`, `crate::json_schema`);
+//! `decide`, `validate::check_form` and `view`, `review::json_schema`);
 //! `check` decides, so reads, every case in `cases/`.
 //!
 //! 1. `model::Parts` gains `facts: Schema`, `parameters: Vec<Parameter>`,

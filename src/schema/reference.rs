@@ -5,7 +5,7 @@
 
 use super::conditions::{Condition, Parameter};
 use super::facts::{Fact, Kind, Schema};
-use crate::text::Lang;
+use crate::base::text::Lang;
 use serde_json::{Value as J, json};
 
 impl Schema {

@@ -9,9 +9,9 @@
 
 use super::facts::{Fact, Kind, Schema, join};
 use super::tree::{self, Key, Node, NodeKind, Pos};
-use crate::diag::Diagnostic;
-use crate::iin::Iin;
-use crate::text::Lang;
+use crate::algo::iin::Iin;
+use crate::base::diag::Diagnostic;
+use crate::base::text::Lang;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -468,7 +468,7 @@ impl Checker<'_> {
                 .parse::<Iin>()
                 .map(Value::Iin)
                 .map_err(|e| format!("`{path}` {} is not a valid IIN: {e}", text.trim())),
-            Kind::Mrz => crate::mrz::parse(text)
+            Kind::Mrz => crate::algo::mrz::parse(text)
                 .map(|_| Value::Mrz(text.to_string()))
                 .map_err(|e| format!("`{path}` is not a passport MRZ: {e}")),
             Kind::Country => {

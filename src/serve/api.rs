@@ -10,10 +10,10 @@
 use super::App;
 use super::pages;
 use super::routes::{parse_date, pdf_response};
-use crate::case::{self, LoadedCase};
+use crate::base::text::Lang;
 use crate::decide::{self, Decision, Outcome};
+use crate::load::case::{self, LoadedCase};
 use crate::project::{self, Project};
-use crate::text::Lang;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -3,7 +3,7 @@
 //! the command-line reports (decision, trace, diff) stay as qujat prints
 //! them.
 
-use crate::text::Lang;
+use crate::base::text::Lang;
 use std::collections::BTreeMap;
 
 /// key, Kazakh, Russian.

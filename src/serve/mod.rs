@@ -25,7 +25,7 @@ mod pages;
 mod routes;
 mod watch;
 
-use crate::diag::Diagnostics;
+use crate::base::diag::Diagnostics;
 use crate::project::Project;
 use chrono::NaiveDate;
 use std::net::{IpAddr, SocketAddr};
@@ -38,7 +38,7 @@ pub const PIXELS_PER_POINT: f32 = 1.5;
 
 /// The largest request body accepted (a case is a file of at most this
 /// size too); a larger one is refused with 413 before it is read.
-pub const MAX_BODY_BYTES: usize = crate::guard::MAX_FILE_BYTES as usize;
+pub const MAX_BODY_BYTES: usize = crate::load::guard::MAX_FILE_BYTES as usize;
 
 /// How `qujat serve` was started.
 #[derive(Debug, Clone)]

@@ -2,11 +2,11 @@
 //! any template whose name ends in `.html`) and the values they show.
 
 use super::i18n;
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::base::diag::{Diagnostic, Diagnostics, Severity};
+use crate::base::text::{Citation, Lang, Text};
 use crate::model::Service;
 use crate::project;
 use crate::resolve::{AppliedChange, InForce};
-use crate::text::{Citation, Lang, Text};
 use minijinja::Environment;
 use serde::Serialize;
 use std::path::Path;

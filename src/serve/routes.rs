@@ -10,12 +10,12 @@
 use super::cache::Shown;
 use super::pages::{self, Frame, Problem};
 use super::{App, MAX_BODY_BYTES, Snapshot, api, i18n};
-use crate::case;
+use crate::base::text::Lang;
 use crate::decide::{self, Outcome};
-use crate::guard::Links;
+use crate::load::case;
+use crate::load::guard::Links;
 use crate::project::Project;
 use crate::render::PageImage;
-use crate::text::Lang;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -621,7 +621,7 @@ fn make_case(project: &Project, key: &str, as_of: Option<NaiveDate>) -> Result<C
         date: d.date.to_string(),
         outcome: outcome_key(&d.outcome),
         report: pages::strip_root(&decide::report(&d), root),
-        explain: pages::strip_root(&crate::explain::explain(&d, &shown), root),
+        explain: pages::strip_root(&crate::review::explain::explain(&d, &shown), root),
     })
 }
 
@@ -724,7 +724,7 @@ async fn diagnostics_page(
     let (project_errors, warnings) = match (&c.snap.errors, &c.snap.good) {
         (Some(d), _) => (Some(Problem::from_diagnostics(d, root)), None),
         (None, Some(project)) => {
-            let d = crate::diag::Diagnostics::new(
+            let d = crate::base::diag::Diagnostics::new(
                 project.rules.warnings.clone(),
                 project.rules.sources.clone(),
             );
@@ -818,7 +818,7 @@ async fn review_page(
         },
     };
     let lines = c.snap.good.as_ref().map(|project| {
-        let d = crate::rules_diff::diff(&project.rules, from, to);
+        let d = crate::review::rules_diff::diff(&project.rules, from, to);
         (d.is_empty(), diff_lines(&d.render()))
     });
     c.page(
@@ -861,12 +861,12 @@ fn compare_revision(root: &Path, key: (String, NaiveDate, u64)) -> RevisionRevie
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut files = HashMap::new();
     let summary = (|| -> Result<String, String> {
-        let old = crate::revision::checkout(root, rev)?;
-        let show = |d: crate::diag::Diagnostics| pages::strip_root(&d.to_string(), root);
+        let old = crate::review::revision::checkout(root, rev)?;
+        let show = |d: crate::base::diag::Diagnostics| pages::strip_root(&d.to_string(), root);
         let then = Project::open(&old.project)
             .map_err(|d| format!("the rules as of `{rev}` do not load:\n{}", show(d)))?;
         let now = Project::open(root).map_err(show)?;
-        let builds = crate::output::temp_dir("serve-review").map_err(|e| e.to_string())?;
+        let builds = crate::write::output::temp_dir("serve-review").map_err(|e| e.to_string())?;
         let result = (|| {
             let (a, b) = (builds.join("revision"), builds.join("working-tree"));
             for (p, out) in [(&then, &a), (&now, &b)] {
@@ -875,11 +875,11 @@ fn compare_revision(root: &Path, key: (String, NaiveDate, u64)) -> RevisionRevie
                     return Err(pages::strip_root(&format!("failed: {job}:\n{e}"), root));
                 }
             }
-            let mut c = crate::compare::compare_dirs(&a, &b).map_err(|e| e.to_string())?;
+            let mut c = crate::review::compare::compare_dirs(&a, &b).map_err(|e| e.to_string())?;
             (c.a, c.b) = (format!("revision {rev}").into(), "working tree".into());
             if !c.is_empty() {
                 let dir = builds.join("report");
-                crate::compare::write_report(&c, &dir).map_err(|e| e.to_string())?;
+                crate::review::compare::write_report(&c, &dir).map_err(|e| e.to_string())?;
                 for entry in walkdir::WalkDir::new(&dir).into_iter().flatten() {
                     if entry.file_type().is_file()
                         && let Ok(bytes) = std::fs::read(entry.path())

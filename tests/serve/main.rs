@@ -487,7 +487,7 @@ fn api_refuses_bad_cases_with_the_clis_diagnostics() {
     // The same diagnostics as the case file gets on the command line.
     let scratch = Scratch::new("serve-api-bad");
     let file = scratch.write("request.yaml", &yaml);
-    let cli = qujat::case::load_case(&file).expect_err("the CLI refuses it too");
+    let cli = qujat::load::case::load_case(&file).expect_err("the CLI refuses it too");
     let got = body["diagnostics"].as_array().unwrap();
     assert_eq!(got.len(), cli.items.len(), "{body:#}");
     for (g, c) in got.iter().zip(&cli.items) {

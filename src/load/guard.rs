@@ -10,7 +10,7 @@
 //! [`MAX_VALUE_CHARS`] characters long. Every refusal is a [`Diagnostic`] at
 //! the file, line and column of the value at fault.
 
-use crate::diag::Diagnostic;
+use crate::base::diag::Diagnostic;
 use granit_parser::{Event, Parser, ScalarStyle};
 use std::io::Read;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! word, and draws its two versions side by side with the changed regions
 //! marked, so a reviewer sees what a rule change does to the documents.
 
-use crate::output;
+use crate::write::output;
 use image::{ImageFormat, Rgba, RgbaImage};
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 use std::collections::BTreeMap;
@@ -409,7 +409,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(what: &str) -> Result<TempDir, CompareError> {
-        let path = crate::output::temp_dir(&format!("compare-{what}"))
+        let path = crate::write::output::temp_dir(&format!("compare-{what}"))
             .map_err(io_error("create directory", &std::env::temp_dir()))?;
         Ok(TempDir(path))
     }

@@ -6,10 +6,13 @@
 //! data. A value a filled form needs but the case lacks is an error naming the
 //! form's line, never an empty field.
 
-use crate::diag::Diagnostic;
+pub mod view;
+
+use crate::model::view::{blank_context, filled_context, lookup, render_sentence};
+
+use crate::base::diag::Diagnostic;
+use crate::base::text::{Lang, Text};
 use crate::model::{Block, ChoiceBlock, ChoiceOption, Field, Form, Layout, RecordsBlock, Ref};
-use crate::text::{Lang, Text};
-use crate::view;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -169,7 +172,7 @@ impl Composer<'_> {
         };
         let mut per = Per::new();
         for &l in &self.langs {
-            let v = views.get(&l).and_then(|v| view::lookup(v, &r.value));
+            let v = views.get(&l).and_then(|v| lookup(v, &r.value));
             let s = match v.and_then(|v| shown(v, options, l)) {
                 Some(s) if !s.trim().is_empty() => s,
                 _ if optional => "—".to_string(),
@@ -203,7 +206,7 @@ impl Composer<'_> {
                 .langs
                 .first()
                 .and_then(|l| views.get(l))
-                .and_then(|v| view::lookup(v, &ch.value.value));
+                .and_then(|v| lookup(v, &ch.value.value));
             ticked = match v {
                 Some(Value::String(s)) => vec![s.clone()],
                 Some(Value::Array(a)) if ch.multiple => a
@@ -260,7 +263,7 @@ impl Composer<'_> {
                 .map(|&l| {
                     let items = views
                         .get(&l)
-                        .and_then(|v| view::lookup(v, &r.items.value))
+                        .and_then(|v| lookup(v, &r.items.value))
                         .and_then(Value::as_array)
                         .cloned()
                         .unwrap_or_default();
@@ -304,7 +307,7 @@ impl Composer<'_> {
             .iter()
             .map(|&l| match fill {
                 Fill::Blank => (l, Value::Null),
-                Fill::Case { views, .. } => (l, view::filled_context(&views[&l])),
+                Fill::Case { views, .. } => (l, filled_context(&views[&l])),
             })
             .collect();
         let mut blocks = vec![];
@@ -325,12 +328,12 @@ impl Composer<'_> {
                         let blank;
                         let ctx = match fill {
                             Fill::Blank => {
-                                blank = view::blank_context(t.get(l));
+                                blank = blank_context(t.get(l));
                                 &blank
                             }
                             Fill::Case { .. } => &contexts[&l],
                         };
-                        let s = view::render_sentence(t.get(l), ctx)
+                        let s = render_sentence(t.get(l), ctx)
                             .map_err(|m| self.err(t.spanned(l), m))?;
                         per.insert(l, s);
                     }
@@ -348,7 +351,7 @@ impl Composer<'_> {
                                 .langs
                                 .iter()
                                 .map(|&l| {
-                                    let items = view::lookup(&views[&l], &list.items.value)
+                                    let items = lookup(&views[&l], &list.items.value)
                                         .and_then(Value::as_array)
                                         .map(|a| {
                                             a.iter()

@@ -6,6 +6,8 @@
 //! the fixed virtual file `/data.json`, and the QR code's modules as the raw
 //! image `/qr.raw`. Nothing else is reachable — no disk, no packages, no clock.
 
+pub mod layout_check;
+
 use crate::compose::{Page, PageBlock};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
@@ -24,10 +26,10 @@ use typst_pdf::{PdfOptions, Timestamp};
 /// Liberation Serif 2.1.5 (SIL OFL 1.1): a metric twin of Times New Roman,
 /// the face of official forms, covering all Kazakh letters.
 const FONTS: [&[u8]; 4] = [
-    include_bytes!("../fonts/LiberationSerif-Regular.ttf"),
-    include_bytes!("../fonts/LiberationSerif-Bold.ttf"),
-    include_bytes!("../fonts/LiberationSerif-Italic.ttf"),
-    include_bytes!("../fonts/LiberationSerif-BoldItalic.ttf"),
+    include_bytes!("../../fonts/LiberationSerif-Regular.ttf"),
+    include_bytes!("../../fonts/LiberationSerif-Bold.ttf"),
+    include_bytes!("../../fonts/LiberationSerif-Italic.ttf"),
+    include_bytes!("../../fonts/LiberationSerif-BoldItalic.ttf"),
 ];
 
 /// The entry template every form is laid out by.
@@ -165,15 +167,15 @@ impl Renderer {
             let name = entry.file_name().to_string_lossy().into_owned();
             // Only regular files, never through a link: a template could
             // otherwise `#read` any file of the machine into every PDF.
-            let text = crate::guard::read_text(&path, &path, crate::guard::Links::Refuse).map_err(
-                |d| RenderError {
-                    file: d.file,
-                    line: d.line as usize,
-                    column: d.column as usize,
-                    message: d.message,
-                    missing_glyphs: vec![],
-                },
-            )?;
+            let text =
+                crate::load::guard::read_text(&path, &path, crate::load::guard::Links::Refuse)
+                    .map_err(|d| RenderError {
+                        file: d.file,
+                        line: d.line as usize,
+                        column: d.column as usize,
+                        message: d.message,
+                        missing_glyphs: vec![],
+                    })?;
             let id = file_id(&format!("/{name}"))?;
             sources.insert(id, Source::new(id, text));
         }
@@ -220,7 +222,7 @@ impl Renderer {
                 .iter()
                 .copied()
                 .chain([self.templates_digest.as_bytes()]);
-            crate::manifest::hash_parts(parts)
+            crate::base::digest::hash_parts(parts)
         })
     }
 
@@ -656,9 +658,9 @@ fn check_glyphs(doc: &PagedDocument) -> Result<(), RenderError> {
 }
 
 /// A value too long for its place must wrap, never run over its neighbours
-/// or off the sheet; see [`crate::layout_check`].
+/// or off the sheet; see [`crate::render::layout_check`].
 fn check_paper(doc: &PagedDocument) -> Result<(), RenderError> {
-    let problems = crate::layout_check::problems(doc).map_err(plain)?;
+    let problems = crate::render::layout_check::problems(doc).map_err(plain)?;
     if problems.is_empty() {
         return Ok(());
     }

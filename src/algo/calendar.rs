@@ -21,7 +21,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::diag::Diagnostic;
+use crate::base::diag::Diagnostic;
 
 /// The calendar file as written: see `rules/calendar.yaml`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

@@ -3,12 +3,12 @@
 //! The format is documented in the README. Like rule files, unknown keys are
 //! errors and every reference keeps its location for diagnostics.
 
-use crate::diag::{Diagnostic, Diagnostics, Sources};
-use crate::guard::{self, Links, ValueRules};
-use crate::iin::Sex;
+use crate::algo::iin::Sex;
+use crate::base::diag::{Diagnostic, Diagnostics, Sources};
+use crate::base::text::Lang;
+use crate::base::yaml_path::KeyPaths;
+use crate::load::guard::{self, Links, ValueRules};
 use crate::model::Ref;
-use crate::text::Lang;
-use crate::yaml_path::KeyPaths;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -220,7 +220,7 @@ fn parse_case(path: &Path, text: String) -> Result<LoadedCase, Diagnostics> {
     let mut sources = Sources::default();
     sources.insert(path, text.clone());
     let mut errors = guard::check_values(&text, path, ValueRules::CASE);
-    let parsed = crate::load::parse::<Case>(path, &text);
+    let parsed = crate::base::yaml::parse::<Case>(path, &text);
     let lc = match parsed {
         Ok(case) => Some(LoadedCase {
             path: path.to_path_buf(),

@@ -7,7 +7,7 @@
 //!
 //! Errors stop the pipeline; warnings are printed and let it go on.
 
-use crate::yaml_path::KeyPaths;
+use crate::base::yaml_path::KeyPaths;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;

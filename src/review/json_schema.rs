@@ -9,9 +9,10 @@
 //! a schema knows the shape of a file, not the references between files.
 
 use crate::model::{ActsFile, AmendmentFile, ConventionsFile, Form, InstitutionsFile, MrpFile};
-use crate::resolve::{self, Consolidation, ResolveError};
+use crate::resolve::{self, ResolveError};
 use crate::schema::{Schema, reference};
 use crate::validate::Rules;
+use crate::validate::consolidate::{self, Consolidation};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde_json::{Value as J, json};
@@ -69,7 +70,7 @@ pub fn files(rules: &Rules) -> Vec<(&'static str, String)> {
         ),
         (
             "calendar.json",
-            root::<crate::calendar::CalendarFile>("rules/calendar.yaml"),
+            root::<crate::algo::calendar::CalendarFile>("rules/calendar.yaml"),
         ),
         ("case.json", cases(rules)),
         (
@@ -138,7 +139,9 @@ fn cases(rules: &Rules) -> J {
         for (file, base) in versions {
             let mut cons = Consolidation::new(file, base);
             add(cons.rules.facts.as_ref());
-            for o in resolve::ordered_changes(&rules.acts, &rules.amendments, id, &base.act.value) {
+            for o in
+                consolidate::ordered_changes(&rules.acts, &rules.amendments, id, &base.act.value)
+            {
                 // `check` has applied every change: none fails here.
                 if cons.apply(o.file, o.index, o.change).is_ok() {
                     add(cons.rules.facts.as_ref());

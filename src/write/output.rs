@@ -2,7 +2,7 @@
 //! outside it.
 //!
 //! A document's name (`cases/ID/form.pdf`) is made of ids checked on load
-//! (see [`crate::guard::id_problem`]); here every folder below the output
+//! (see [`crate::load::guard::id_problem`]); here every folder below the output
 //! directory is created or entered without following a symbolic link, and
 //! the bytes go through a temporary file created exclusively, so a link
 //! planted at its name is never written through.

@@ -6,9 +6,9 @@
 //! difference is attributed to what caused it: the changes of amending acts
 //! that apply on one date and not on the other, or a new base act.
 
+use crate::base::text::Lang;
 use crate::model::{Part, Parts};
 use crate::resolve::{self, AppliedChange, InForce};
-use crate::text::Lang;
 use crate::validate::Rules;
 use chrono::NaiveDate;
 use std::fmt::Write;
@@ -187,7 +187,7 @@ fn entries(
     part: Part,
 ) -> Vec<(String, String)> {
     let one = |s: String| vec![(String::new(), s)];
-    let ru = |t: &crate::text::Text| t.get(Lang::Ru).to_string();
+    let ru = |t: &crate::base::text::Text| t.get(Lang::Ru).to_string();
     let v: Option<Vec<(String, String)>> = match part {
         Part::Title => r.title.as_ref().map(|t| one(ru(t))),
         Part::Cite => r.cite.as_ref().map(|c| one(c.to_string())),

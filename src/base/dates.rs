@@ -1,6 +1,6 @@
 //! Dates the way each language writes them in official documents.
 
-use crate::text::Lang;
+use crate::base::text::Lang;
 use chrono::{Datelike, NaiveDate};
 
 const RU_MONTHS: [&str; 12] = [

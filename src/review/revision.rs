@@ -42,7 +42,7 @@ pub fn checkout(project: &Path, rev: &str) -> Result<Checkout, String> {
         .map_err(|e| format!("`{rev}` is not a revision of this repository ({e})"))?;
     // Where the project sits inside the repository ("" at its root).
     let prefix = git(&["rev-parse", "--show-prefix"])?;
-    let temp = crate::output::temp_dir(&format!("rev-{}", &commit[..commit.len().min(12)]))
+    let temp = crate::write::output::temp_dir(&format!("rev-{}", &commit[..commit.len().min(12)]))
         .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
     let checkout = Checkout {
         project: temp.join(&prefix),

@@ -16,6 +16,7 @@
 //! removed only when a valid manifest lists it and the file is still exactly
 //! what qujat wrote; other files in the output directory are never touched.
 
+use crate::base::digest::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -157,32 +158,12 @@ pub fn document_path(name: &str) -> Option<&Path> {
     (plain && !name.is_empty() && name.ends_with(".pdf")).then_some(p)
 }
 
-/// A hash of `parts`, each length-prefixed so that no two lists of parts
-/// give the same bytes.
-pub fn hash_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update((p.len() as u64).to_le_bytes());
-        h.update(p);
-    }
-    hex(&h.finalize())
-}
-
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
 /// Lower-case hex, by table: a no-op rebuild formats a few hashes per
 /// document, and `write!` per byte showed in its profile.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
-}
 
 /// What this qujat is, for the inputs of every document: its version and
 /// the size and time of its executable, so a rebuilt qujat (whose code may
@@ -205,6 +186,7 @@ pub fn generator() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::digest::hash_parts;
 
     fn sample() -> Manifest {
         let mut m = Manifest::default();

@@ -2,10 +2,13 @@
 //!
 //! Every struct denies unknown keys: a typo in a key is an error, never a rule
 //! silently ignored. Fields that name another rule are [`Ref`]s, so a dangling
-//! reference is reported at the line where it is written.
+//! reference is reported at the line where it is written. [`view`] is the
+//! shape of the values forms print.
 
-use crate::calendar::CalendarFile;
-use crate::text::{Citation, Lang, Text};
+pub mod view;
+
+use crate::algo::calendar::CalendarFile;
+use crate::base::text::{Citation, Lang, Text};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_saphyr::Spanned;

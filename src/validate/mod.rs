@@ -5,17 +5,19 @@
 //! data paths, both languages present, and the minijinja sentences of forms
 //! using only variables the case data has.
 
-use crate::calendar::Calendar;
-use crate::diag::{Diagnostic, Diagnostics, Sources};
+pub mod consolidate;
+
+use crate::algo::calendar::Calendar;
+use crate::base::diag::{Diagnostic, Diagnostics, Sources};
+use crate::base::text::{Lang, Text, fingerprint, is_item_marker, list_items};
+use crate::model::view;
 use crate::model::{
     Act, AmendmentFile, Block, Builtin, ChoiceBlock, ChoiceOption, Convention, EntryIntoForce,
     Form, Institution, Layout, MrpYear, OutcomeKind, Part, Parts, RawProject, Ref, ServiceFile,
 };
-use crate::resolve::{self, Consolidation};
 use crate::schema::{self, Env, Kind, Parameter, Schema};
-use crate::text::{Lang, Text, fingerprint, is_item_marker, list_items};
-use crate::view;
 use chrono::NaiveDate;
+use consolidate::Consolidation;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -104,7 +106,7 @@ impl Checker {
     /// An id that names a folder or file of the output must be one path
     /// component in the documented pattern.
     fn path_id(&mut self, file: &Path, id: &Ref, path: &str) {
-        if let Some(msg) = crate::guard::id_problem(&id.value, false) {
+        if let Some(msg) = crate::load::guard::id_problem(&id.value, false) {
             self.at(file, id, msg, path.into());
         }
     }
@@ -426,7 +428,7 @@ pub fn validate(
             };
             check(&mut c, &cons, &mut states);
             // Changes taking effect on the same day form one state together.
-            let changes = resolve::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
+            let changes = consolidate::ordered_changes(&acts, &raw.amendments, id, &base.act.value);
             for (i, o) in changes.iter().enumerate() {
                 if let Err((line, column, msg)) = cons.apply(o.file, o.index, o.change) {
                     if c.unreadable.contains("amendments") || c.unreadable.contains("services") {
@@ -653,7 +655,7 @@ fn check_periods(
         let mut periods: Vec<(NaiveDate, Option<NaiveDate>, &Path, &Ref)> = versions
             .iter()
             .filter_map(|(file, s)| {
-                let (from, until) = resolve::period(acts, acts.get(&s.act.value)?)?;
+                let (from, until) = consolidate::period(acts, acts.get(&s.act.value)?)?;
                 Some((from, until, file.as_path(), &s.act))
             })
             .collect();
