@@ -162,9 +162,6 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Lower-case hex, by table: a no-op rebuild formats a few hashes per
-/// document, and `write!` per byte showed in its profile.
-
 /// What this qujat is, for the inputs of every document: its version and
 /// the size and time of its executable, so a rebuilt qujat (whose code may
 /// lay out documents differently) renders everything again.
