@@ -612,29 +612,7 @@ pub fn describe(f: &InForce) -> String {
     if let Some(outcomes) = &r.outcomes {
         let v = outcomes
             .iter()
-            .map(|o| {
-                let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
-                let computes: Vec<&str> = o.computes.iter().map(|c| c.value.id()).collect();
-                format!(
-                    "{} ({}{}){}{}",
-                    o.id.value,
-                    o.on.value.id(),
-                    o.when
-                        .as_ref()
-                        .map(|w| format!(" when {}", w.value))
-                        .unwrap_or_default(),
-                    if forms.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", forms.join(", "))
-                    },
-                    if computes.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; computes {}", computes.join(", "))
-                    },
-                )
-            })
+            .map(|o| format!("{} ({})", o.id.value, o.summary()))
             .collect();
         list(&mut out, "outcomes", v);
     }

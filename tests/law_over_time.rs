@@ -386,7 +386,7 @@ fn rules_lists_every_part_of_the_acts_that_is_not_encoded() {
             "  basis: Настоящий Алгоритм реализации пилотного проекта",
             "  schedules: technical-failures\n",
             "  requests: formation (in person)\n",
-            "  outcomes: accepted (accepted), acceptance-refused (refused-at-intake), formation-refused (refused): pilot-refusal-notice, certificate-issued (completed): pilot-certificate; computes iin\n",
+            "  outcomes: accepted (accepted: no form), acceptance-refused (refused-at-intake: no form), formation-refused (refused: pilot-refusal-notice), certificate-issued (completed: pilot-certificate; computes iin)\n",
             "  appeals: reviewing-body-defined, where-filed, forward-to-reviewing-body (3 working days), no-forward-if-satisfied (3 working days), provider-review (5 working days), reviewing-body (15 working days), court\n",
             "  steps: consul-document-check, consul-application, application-to-mvd-system, iin-formation, certificate-issue\n",
         ],

@@ -812,6 +812,27 @@ impl OutcomeRule {
     pub fn computes(&self, b: Builtin) -> bool {
         self.computes.iter().any(|c| c.value == b)
     }
+
+    /// `completed when long-permit: angling-permit; computes deadline, duty`,
+    /// for `qujat rules` and the rules diff.
+    pub fn summary(&self) -> String {
+        let forms: Vec<&str> = self.forms.iter().map(|f| f.value.as_str()).collect();
+        let computes: Vec<&str> = self.computes.iter().map(|c| c.value.id()).collect();
+        let mut out = self.on.value.id().to_string();
+        if let Some(w) = &self.when {
+            out.push_str(&format!(" when {}", w.value));
+        }
+        out.push_str(": ");
+        out.push_str(&if forms.is_empty() {
+            "no form".to_string()
+        } else {
+            forms.join(", ")
+        });
+        if !computes.is_empty() {
+            out.push_str(&format!("; computes {}", computes.join(", ")));
+        }
+        out
+    }
 }
 
 // ---------------------------------------------------------------- reference data

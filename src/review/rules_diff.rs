@@ -330,23 +330,7 @@ fn entries(
         }),
         Part::Outcomes => r.outcomes.as_ref().map(|l| {
             l.iter()
-                .map(|o| {
-                    let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
-                    let computes: Vec<&str> = o.computes.iter().map(|c| c.value.id()).collect();
-                    (
-                        o.id.value.clone(),
-                        format!(
-                            "on {}{}: forms [{}], computes [{}]",
-                            o.on.value.id(),
-                            o.when
-                                .as_ref()
-                                .map(|w| format!(" when {}", w.value))
-                                .unwrap_or_default(),
-                            forms.join(", "),
-                            computes.join(", ")
-                        ),
-                    )
-                })
+                .map(|o| (o.id.value.clone(), o.summary()))
                 .collect()
         }),
         Part::Facts => r.facts.as_ref().map(|f| {
