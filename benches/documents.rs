@@ -13,7 +13,11 @@
 //!
 //! Both evict Typst's memo cache the same way (inside
 //! [`Renderer::compile_pdf`]), so the ratio of the two is the pipeline's
-//! overhead. Goals: overhead ≤ 15%, 2 threads ≥ 1.7× one thread, peak RSS
+//! overhead. For more than one thread the same documents are also rendered
+//! by as many processes of one thread each, every process a share of the
+//! cases, all at once — what `qujat build --jobs N` does (its worker
+//! processes): Typst's memo caches are global to a process, and threads of
+//! one process contend for them. Goals: overhead ≤ 15%, 2 threads ≥ 1.7× one thread, peak RSS
 //! ≤ 150 MB at 10,000 documents and not growing with N.
 //!
 //! Run: `cargo bench --bench documents`. `QUJAT_BENCH_DOCS=200,1000` sets the
@@ -76,47 +80,83 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("qujat-bench-{}-{n}", std::process::id()));
         let (cases, _) = generate(root, &dir, Amount::Documents(n));
         for &t in &threads {
-            let run = |kind: &str| -> Measured {
-                // Typst's own parallel parts run on rayon's global pool: the
-                // same number of threads, so "1 thread" is one core's work.
-                let out = Command::new(&exe)
-                    .env("QUJAT_BENCH_CHILD", format!("{kind},{t},{}", dir.display()))
-                    .env("RAYON_NUM_THREADS", t.to_string())
-                    .output()
-                    .expect("bench child");
-                let text = String::from_utf8_lossy(&out.stdout);
-                assert!(
-                    out.status.success(),
-                    "{kind} child failed: {text}{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                Measured::parse(&text)
+            // `procs` processes at once, each `per` threads and its share of
+            // the cases; their figures combined.
+            let run = |kind: &str, procs: usize, per: usize| -> Measured {
+                let children: Vec<_> = (0..procs)
+                    .map(|k| {
+                        // Typst's own parallel parts run on rayon's global
+                        // pool: the same number of threads, so "1 thread" is
+                        // one core's work.
+                        Command::new(&exe)
+                            .env(
+                                "QUJAT_BENCH_CHILD",
+                                format!("{kind},{per},{k},{procs},{}", dir.display()),
+                            )
+                            .env("RAYON_NUM_THREADS", per.to_string())
+                            .stdout(std::process::Stdio::piped())
+                            .stderr(std::process::Stdio::piped())
+                            .spawn()
+                            .expect("bench child")
+                    })
+                    .collect();
+                let parts: Vec<Measured> = children
+                    .into_iter()
+                    .map(|c| {
+                        let out = c.wait_with_output().expect("bench child");
+                        let text = String::from_utf8_lossy(&out.stdout);
+                        assert!(
+                            out.status.success(),
+                            "{kind} child failed: {text}{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        Measured::parse(&text)
+                    })
+                    .collect();
+                Measured {
+                    docs: parts.iter().map(|m| m.docs).sum(),
+                    secs: parts.iter().map(|m| m.secs).fold(0.0, f64::max),
+                    cpu: parts.iter().map(|m| m.cpu).sum(),
+                    peak_kb: parts.iter().map(|m| m.peak_kb).max().unwrap_or(0),
+                }
             };
-            let raw = run("raw");
-            let end = run("qujat");
-            assert_eq!(raw.docs, end.docs, "both columns render the same documents");
-            println!(
-                "{:>9} {:>7} {:>9.1} {:>11.1} {:>8.1}% {:>8.2} | {:<6.2} {:>8.1}% {:>8.1} {:>8}",
-                end.docs,
-                t,
-                raw.rate(),
-                end.rate(),
-                (raw.rate() / end.rate() - 1.0) * 100.0,
-                raw.cpu_ms(),
-                end.cpu_ms(),
-                (end.cpu_ms() / raw.cpu_ms() - 1.0) * 100.0,
-                end.peak_kb as f64 / 1024.0,
-                load_average().split(' ').next().unwrap_or("")
-            );
-            if t == 1 {
-                single = Some(end.rate());
-            } else if let Some(one) = single {
+            let configurations: Vec<(String, usize, usize)> = if t == 1 {
+                vec![(t.to_string(), 1, 1)]
+            } else {
+                vec![(t.to_string(), 1, t), (format!("{t} proc"), t, 1)]
+            };
+            for (label, procs, per) in configurations {
+                let raw = run("raw", procs, per);
+                let end = run("qujat", procs, per);
+                assert_eq!(raw.docs, end.docs, "both columns render the same documents");
                 println!(
-                    "{:>9} {:>7} qujat on {t} threads: {:.2}× one thread",
-                    "",
-                    "",
-                    end.rate() / one
+                    "{:>9} {:>7} {:>9.1} {:>11.1} {:>8.1}% {:>8.2} | {:<6.2} {:>8.1}% {:>8.1} {:>8}",
+                    end.docs,
+                    label,
+                    raw.rate(),
+                    end.rate(),
+                    (raw.rate() / end.rate() - 1.0) * 100.0,
+                    raw.cpu_ms(),
+                    end.cpu_ms(),
+                    (end.cpu_ms() / raw.cpu_ms() - 1.0) * 100.0,
+                    end.peak_kb as f64 / 1024.0,
+                    load_average().split(' ').next().unwrap_or("")
                 );
+                if t == 1 {
+                    single = Some(end.rate());
+                } else if let Some(one) = single {
+                    println!(
+                        "{:>9} {:>7} qujat on {label}: {:.2}× one thread{}",
+                        "",
+                        "",
+                        end.rate() / one,
+                        if procs > 1 {
+                            " (peak RSS: of each process)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
             }
         }
         println!("{:>9} ({cases} cases)", "");
@@ -155,15 +195,24 @@ impl Measured {
     }
 }
 
-/// A child process: `KIND,THREADS,PROJECT_DIR`. Prints `docs seconds
+/// A child process: `KIND,THREADS,SHARE,SHARES,PROJECT_DIR` renders the
+/// cases whose index is SHARE modulo SHARES. Prints `docs seconds
 /// cpu_seconds peak_kb`.
 fn child(spec: &str) {
-    let mut parts = spec.splitn(3, ',');
+    let mut parts = spec.splitn(5, ',');
     let kind = parts.next().unwrap().to_string();
     let threads: usize = parts.next().unwrap().parse().unwrap();
+    let share: usize = parts.next().unwrap().parse().unwrap();
+    let shares: usize = parts.next().unwrap().parse().unwrap();
     let dir = PathBuf::from(parts.next().unwrap());
     let project = Project::open(&dir).unwrap_or_else(|d| panic!("{d}"));
-    let cases = project.sample_cases();
+    let cases: Vec<PathBuf> = project
+        .sample_cases()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % shares == share)
+        .map(|(_, c)| c)
+        .collect();
     let renderer = project.renderer().unwrap_or_else(|e| panic!("{e}"));
     // Fonts, templates and the first compile out of the way for both columns.
     let (lc, d) = project.decide(&cases[0], None).unwrap();

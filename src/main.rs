@@ -108,6 +108,16 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run the case jobs `build` sends on standard input (one JSON line
+    /// each), answering each on standard output: `build` starts one per
+    /// job but the first, so that documents render in processes of their own.
+    #[command(hide = true)]
+    BuildWorker {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Serve the project to a browser on this machine: services, forms as
     /// page images, cases, diagnostics and review, updated live as files
     /// are saved; plus an HTTP API (decide, render, services).
@@ -382,6 +392,20 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Serve { .. } => unreachable!("handled before the project is opened"),
+        Command::BuildWorker { out, force } => {
+            let opts = qujat::project::BuildOptions {
+                force,
+                ..qujat::project::BuildOptions::new(cli.as_of.unwrap_or(today), 1)
+            };
+            project
+                .build_worker(
+                    &out,
+                    &opts,
+                    std::io::stdin().lock(),
+                    std::io::stdout().lock(),
+                )
+                .map_err(|e| Error::Io(PathBuf::from("<standard output>"), e))?;
+        }
         Command::Build {
             out,
             quiet,
@@ -401,6 +425,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let threads = threads.map_or_else(cores, usize::from);
             let opts = qujat::project::BuildOptions {
                 force,
+                workers: std::env::current_exe().ok(),
                 ..qujat::project::BuildOptions::new(date, threads)
             };
             let report = project.build_with(&out, &opts, &|job| {

@@ -36,6 +36,8 @@ pub enum Error {
     Review(String),
     /// A bug: qujat or Typst panicked on this input.
     Internal(String),
+    /// An error a build worker process reported, as it printed it.
+    Worker(String),
 }
 
 impl fmt::Display for Error {
@@ -48,6 +50,7 @@ impl fmt::Display for Error {
             Error::Failed(n) => write!(f, "error: {n} job(s) of the build failed"),
             Error::Usage(m) => write!(f, "error: {m}"),
             Error::Review(m) => write!(f, "error: {m}"),
+            Error::Worker(m) => f.write_str(m),
             Error::Internal(m) => write!(
                 f,
                 "error: internal error (a bug in qujat or Typst; please report it with the case): {m}"
@@ -117,7 +120,7 @@ impl fmt::Display for Job {
 
 /// What one job rendered and left as it was, and the notes on what it
 /// skipped.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct JobDone {
     pub rendered: usize,
     pub unchanged: usize,
@@ -163,6 +166,12 @@ pub struct BuildOptions {
     /// What renders the documents, part of every document's inputs:
     /// [`manifest::generator`] (qujat's version and executable).
     pub generator: String,
+    /// The `qujat` executable: with it, the jobs of every thread but the
+    /// first run in a child process of their own (`qujat build-worker`).
+    /// Typst's memo caches are global to a process and shared by its
+    /// threads, so two threads of one process render about 1.5 times what
+    /// one does; two processes render twice as much.
+    pub workers: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -172,6 +181,7 @@ impl BuildOptions {
             threads,
             force: false,
             generator: manifest::generator(),
+            workers: None,
         }
     }
 }
@@ -808,23 +818,7 @@ impl Project {
             Err(manifest::Unusable::Invalid(why)) => (None, Some(why)),
         };
         let empty = Manifest::default();
-        let (all_rules, rules_of) = rules_hashes(&self.rules);
-        let inputs = Inputs {
-            opts,
-            look: self.renderer().ok().map(|r| r.fingerprint().to_string()),
-            all_rules,
-            rules_of,
-            forms: self
-                .rules
-                .form_files
-                .iter()
-                .map(|(id, file)| {
-                    let text = self.rules.sources.text(file).unwrap_or_default();
-                    (id.clone(), manifest::sha256(text.as_bytes()))
-                })
-                .collect(),
-            old: old.as_ref().unwrap_or(&empty),
-        };
+        let inputs = self.inputs(opts, old.as_ref().unwrap_or(&empty));
         let jobs = self.build_jobs();
         // Each case's id (to refuse two cases with one id) and its file's
         // hash. A case file as the manifest recorded it has the recorded id:
@@ -860,23 +854,48 @@ impl Project {
                 by_id.entry(id).or_default().push(p);
             }
         }
-        let results = on_threads(&jobs, threads, |i, job| {
-            let r = match (job, cases[i].0.as_deref()) {
-                (Job::Case(p), Some(id)) if by_id[id].len() > 1 => Err(Error::Usage(format!(
-                    "case id `{id}` of {} is also the id of {}: ids name the output folder, so each must be unique (letter case aside)",
-                    p.display(),
-                    by_id[id]
-                        .iter()
-                        .filter(|o| **o != p.as_path())
-                        .map(|o| o.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))),
-                _ => self.run_job(job, cases[i].1.as_deref(), &inputs, out),
+        let shared_id = |i: usize, job: &Job| match (job, cases[i].0.as_deref()) {
+            (Job::Case(p), Some(id)) if by_id[id].len() > 1 => Some(Error::Usage(format!(
+                "case id `{id}` of {} is also the id of {}: ids name the output folder, so each must be unique (letter case aside)",
+                p.display(),
+                by_id[id]
+                    .iter()
+                    .filter(|o| **o != p.as_path())
+                    .map(|o| o.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+            _ => None,
+        };
+        let local = |i: usize, job: &Job| {
+            let r = match shared_id(i, job) {
+                Some(e) => Err(e),
+                None => self.run_job(job, cases[i].1.as_deref(), &inputs, out),
             };
             done(job);
             r
-        });
+        };
+        let results = match &opts.workers {
+            Some(exe) if threads > 1 && jobs.len() > 1 => {
+                let remote = |i: usize, job: &Job, w: &mut Worker| {
+                    let r = match (shared_id(i, job), job) {
+                        (Some(e), _) => Err(e),
+                        (None, Job::Case(p)) => w.run(p, cases[i].1.as_deref()),
+                        (None, Job::Blanks) => self.run_job(job, None, &inputs, out),
+                    };
+                    done(job);
+                    r
+                };
+                on_workers(
+                    &jobs,
+                    threads,
+                    &|| self.worker(exe, out, opts),
+                    &local,
+                    &remote,
+                )
+            }
+            _ => on_threads(&jobs, threads, local),
+        };
         let mut report = BuildReport {
             rendered: 0,
             unchanged: 0,
@@ -916,6 +935,90 @@ impl Project {
         report
     }
 
+    /// The parts of the documents' inputs shared by the whole build.
+    fn inputs<'a>(&self, opts: &'a BuildOptions, old: &'a Manifest) -> Inputs<'a> {
+        let (all_rules, rules_of) = rules_hashes(&self.rules);
+        Inputs {
+            opts,
+            look: self.renderer().ok().map(|r| r.fingerprint().to_string()),
+            all_rules,
+            rules_of,
+            forms: self
+                .rules
+                .form_files
+                .iter()
+                .map(|(id, file)| {
+                    let text = self.rules.sources.text(file).unwrap_or_default();
+                    (id.clone(), manifest::sha256(text.as_bytes()))
+                })
+                .collect(),
+            old,
+        }
+    }
+
+    /// Starts a build worker: this project, this output directory and
+    /// these options, in a child process of `exe`.
+    fn worker(&self, exe: &Path, out: &Path, opts: &BuildOptions) -> std::io::Result<Worker> {
+        let mut cmd = std::process::Command::new(exe);
+        cmd.arg("--project")
+            .arg(&self.root)
+            .arg("--as-of")
+            .arg(opts.date.to_string())
+            .arg("build-worker")
+            .arg("--out")
+            .arg(out);
+        if opts.force {
+            cmd.arg("--force");
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(std::io::Error::other("no pipes to the worker"));
+        };
+        Ok(Worker {
+            child,
+            input: Some(input),
+            output: std::io::BufReader::new(output),
+        })
+    }
+
+    /// `qujat build-worker`: runs the case jobs `build` sends on `input`,
+    /// one JSON line each, and answers each with one JSON line on `output`,
+    /// as [`Project::build_with`] would have run it on a thread.
+    pub fn build_worker(
+        &self,
+        out: &Path,
+        opts: &BuildOptions,
+        input: impl std::io::BufRead,
+        mut output: impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let old = Manifest::read(out).unwrap_or_default();
+        let inputs = self.inputs(opts, &old);
+        for line in input.lines() {
+            let line = line?;
+            let answer = match serde_json::from_str::<WorkerJob>(&line) {
+                Ok(w) => {
+                    let job = Job::Case(w.case);
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.run_job(&job, w.sha.as_deref(), &inputs, out)
+                    }))
+                    .unwrap_or_else(|p| Err(Error::Internal(panic_message(p.as_ref()))));
+                    r.map_err(|e| e.to_string())
+                }
+                Err(e) => Err(format!(
+                    "error: the build sent a job qujat cannot read: {e}"
+                )),
+            };
+            let text = serde_json::to_string(&answer).map_err(std::io::Error::other)?;
+            writeln!(output, "{text}")?;
+            output.flush()?;
+        }
+        Ok(())
+    }
+
     /// Removes the documents the old manifest lists and the new one does
     /// not, when each is still exactly the file qujat wrote; a changed one is
     /// kept and reported. Folders left empty are removed.
@@ -951,6 +1054,60 @@ impl Project {
     }
 }
 
+/// A case job as `build` sends it to a worker.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WorkerJob {
+    case: PathBuf,
+    sha: Option<String>,
+}
+
+/// A build worker process and its pipes.
+struct Worker {
+    child: std::process::Child,
+    input: Option<std::process::ChildStdin>,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Worker {
+    /// Sends a case job and waits for its answer. An error here (the
+    /// process ended, an unreadable answer) ends the worker.
+    fn run(&mut self, case: &Path, sha: Option<&str>) -> Result<JobDone, Error> {
+        use std::io::{BufRead, Write};
+        let job = WorkerJob {
+            case: case.to_path_buf(),
+            sha: sha.map(String::from),
+        };
+        let ended = |why: String| Error::Internal(format!("the build worker process ended: {why}"));
+        let text = serde_json::to_string(&job).map_err(|e| ended(e.to_string()))?;
+        let input = self
+            .input
+            .as_mut()
+            .ok_or_else(|| ended("its input is closed".into()))?;
+        writeln!(input, "{text}")
+            .and_then(|()| input.flush())
+            .map_err(|e| ended(e.to_string()))?;
+        let mut line = String::new();
+        match self.output.read_line(&mut line) {
+            Ok(0) => Err(ended(match self.child.wait() {
+                Ok(status) => status.to_string(),
+                Err(e) => e.to_string(),
+            })),
+            Ok(_) => serde_json::from_str::<Result<JobDone, String>>(&line)
+                .map_err(|e| ended(format!("unreadable answer: {e}")))?
+                .map_err(Error::Worker),
+            Err(e) => Err(ended(e.to_string())),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing its input ends the worker's loop between two jobs.
+        self.input.take();
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs `f` over `items` on `threads` plain threads and returns the results
 /// in order; a job that panics gives `Err` with the panic's message instead
 /// of taking the batch down. Not rayon: Typst waits inside rayon while it
@@ -973,14 +1130,8 @@ fn on_threads<T: Sync, R: Send>(
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, item))).map_err(
-                |p| {
-                    p.downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "a panic without a message".into())
-                },
-            );
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, item)))
+                .map_err(|p| panic_message(p.as_ref()));
             if let Ok(mut all) = results.lock() {
                 all[i] = Some(r);
             }
@@ -999,6 +1150,76 @@ fn on_threads<T: Sync, R: Send>(
         if started == 0 {
             work();
         }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("the job did not run".into())))
+        .collect()
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+type JobResult = Result<JobDone, Error>;
+
+/// Like [`on_threads`], but every thread except the first hands its jobs to
+/// a worker process of its own (`start`), through `remote`; the first runs
+/// them here with `local`. A worker that cannot start or ends leaves its
+/// thread's remaining share to the others (the job it was given fails).
+fn on_workers(
+    items: &[Job],
+    threads: usize,
+    start: &(dyn Fn() -> std::io::Result<Worker> + Sync),
+    local: &(dyn Fn(usize, &Job) -> JobResult + Sync),
+    remote: &(dyn Fn(usize, &Job, &mut Worker) -> JobResult + Sync),
+) -> Vec<Result<JobResult, String>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<JobResult, String>>>> =
+        Mutex::new((0..items.len()).map(|_| None).collect());
+    let put = |i: usize, r: Result<JobResult, String>| {
+        if let Ok(mut all) = results.lock() {
+            all[i] = Some(r);
+        }
+    };
+    let here = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| local(i, item)))
+                .map_err(|p| panic_message(p.as_ref()));
+            put(i, r);
+        }
+    };
+    let there = || {
+        let Ok(mut worker) = start() else { return };
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = remote(i, item, &mut worker);
+            let ended = matches!(&r, Err(Error::Internal(m)) if m.starts_with("the build worker process ended"));
+            put(i, Ok(r));
+            if ended {
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads.clamp(1, items.len().max(1)) {
+            // The blank forms are rendered here, not by a worker: the main
+            // thread's stack, as a Typst compile of a long form needs.
+            let _ = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, there);
+        }
+        here();
     });
     results
         .into_inner()

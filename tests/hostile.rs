@@ -63,7 +63,10 @@ fn pdfs_under(dir: &Path) -> Vec<PathBuf> {
 /// 300 distinct applicants of the pilot, each with its own id, name, birth
 /// date and serial. Before the build ran its jobs on threads of their own,
 /// this crashed with a stack overflow (exit 134, nothing written) at one
-/// rayon thread from about 100 cases on, at two from about 120.
+/// rayon thread from about 100 cases on, at two from about 120. On two
+/// jobs the second runs in a worker process (`build-worker`): the output,
+/// manifest included, is byte for byte the one thread's, and a broken case
+/// fails with the same words.
 #[test]
 fn a_batch_of_300_cases_builds_on_one_and_on_two_threads() {
     const N: usize = 300;
@@ -102,7 +105,16 @@ fn a_batch_of_300_cases_builds_on_one_and_on_two_threads() {
         );
         serial += 1;
     }
+    variant(
+        &s,
+        "cases/c-broken.yaml",
+        &[
+            ("id: pilot-2024-0001", "id: batch-broken"),
+            ("document: identity-document", "document: identity-documant"),
+        ],
+    );
     let project = s.dir.to_str().unwrap();
+    let mut failures = vec![];
     for threads in ["1", "2"] {
         let out = s.path(&format!("out-{threads}"));
         let o = Command::new(env!("CARGO_BIN_EXE_qujat"))
@@ -118,12 +130,18 @@ fn a_batch_of_300_cases_builds_on_one_and_on_two_threads() {
             .args(["--project", project, "--out", out.to_str().unwrap()])
             .output()
             .unwrap();
-        assert!(
-            o.status.success(),
-            "{threads} thread(s): {:?}\n{}",
-            o.status,
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{threads} thread(s): {}",
             stderr(&o)
         );
+        let err = stderr(&o);
+        assert!(
+            err.contains("unknown document `identity-documant`"),
+            "{threads}: {err}"
+        );
+        failures.push(err);
         let written = pdfs_under(&out.join("cases"));
         assert_eq!(written.len(), 3 * N, "{threads} thread(s)");
         for i in [0, N / 2, N - 1] {
@@ -132,6 +150,26 @@ fn a_batch_of_300_cases_builds_on_one_and_on_two_threads() {
             let text = common::pdf_text(&pdf);
             assert!(text.contains(&format!("ERIKSSON{}", letters(i))), "{text}");
         }
+    }
+    assert_eq!(failures[0], failures[1]);
+    let files = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (one, two) = (files(&s.path("out-1")), files(&s.path("out-2")));
+    assert_eq!(one.len(), two.len());
+    for ((a, x), (b, y)) in one.iter().zip(&two) {
+        assert_eq!(a, b);
+        assert!(x == y, "{} differs between one and two jobs", a.display());
     }
 }
 
