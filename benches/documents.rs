@@ -17,7 +17,7 @@
 //! by as many processes of one thread each, every process a share of the
 //! cases, all at once — what `qujat build --jobs N` does (its worker
 //! processes): Typst's memo caches are global to a process, and threads of
-//! one process contend for them. Goals: overhead ≤ 15%, 2 threads ≥ 1.7× one thread, peak RSS
+//! one process contend for them. Peak RSS is then that of each process. Goals: overhead ≤ 15%, 2 threads ≥ 1.7× one thread, peak RSS
 //! ≤ 150 MB at 10,000 documents and not growing with N.
 //!
 //! Run: `cargo bench --bench documents`. `QUJAT_BENCH_DOCS=200,1000` sets the

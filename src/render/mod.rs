@@ -296,10 +296,10 @@ impl Renderer {
         };
         // Memoised layouts of earlier documents are not reused; without this a
         // batch grows by about 0.8 MB per document.
-        static RENDERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        if RENDERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 4 == 3 {
-            comemo::evict(3);
-        }
+        // (Evicting every fourth document only is 10% faster, but memory
+        // then grows with the batch: 113 → 125 MB from 1,000 to 10,000
+        // documents on one thread, 123 → 144 MB on two.)
+        comemo::evict(10);
         Ok((pdf, pages))
     }
 
