@@ -1151,6 +1151,13 @@ fn on_threads<T: Sync, R: Send>(
             work();
         }
     });
+    in_order(results)
+}
+
+/// The results of jobs run on several threads, in the jobs' order.
+fn in_order<R>(
+    results: std::sync::Mutex<Vec<Option<Result<R, String>>>>,
+) -> Vec<Result<R, String>> {
     results
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
@@ -1213,20 +1220,16 @@ fn on_workers(
     };
     std::thread::scope(|scope| {
         for _ in 1..threads.clamp(1, items.len().max(1)) {
-            // The blank forms are rendered here, not by a worker: the main
-            // thread's stack, as a Typst compile of a long form needs.
+            // A thread that owns a worker still renders the blank forms
+            // itself: the main thread's stack, as a Typst compile of a long
+            // form needs.
             let _ = std::thread::Builder::new()
                 .stack_size(8 << 20)
                 .spawn_scoped(scope, there);
         }
         here();
     });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("the job did not run".into())))
-        .collect()
+    in_order(results)
 }
 
 /// Whether a YAML text has a value holding `c` (written as is or escaped).
