@@ -470,29 +470,44 @@ impl Project {
                 .get(&form.cite.act)
                 .and_then(|a| a.date)
                 .unwrap_or_default();
-            for langs in Self::editions(form, only) {
-                let mut page = Composer {
-                    form,
-                    file: &file,
-                    langs: langs.clone(),
-                }
-                .compose(&Fill::Blank)
-                .map_err(|d| self.input(d))?;
-                if let Some(f) = in_force.get(&form.service.value) {
-                    page.meta.description.push_str(&resolve::provenance(f));
-                }
-                let name = Path::new("blank")
-                    .join(&form.service.value)
-                    .join(Self::file_name(form, &langs));
-                pages.push(PageJob {
-                    name,
-                    page,
-                    date,
-                    form_file: file.clone(),
-                });
-            }
+            let provenance = in_force
+                .get(&form.service.value)
+                .map(resolve::provenance)
+                .unwrap_or_default();
+            let folder = Path::new("blank").join(&form.service.value);
+            let edition = Edition {
+                fill: &Fill::Blank,
+                provenance: &provenance,
+                folder: &folder,
+                date,
+                only,
+            };
+            pages.extend(self.editions_of(form, &file, &edition)?);
         }
         Ok((pages, notes))
+    }
+
+    /// The page data of each edition of `form` (one per language, or one
+    /// with both), filled as `e` says.
+    fn editions_of(&self, form: &Form, file: &Path, e: &Edition) -> Result<Vec<PageJob>, Error> {
+        let mut pages = vec![];
+        for langs in Self::editions(form, e.only) {
+            let mut page = Composer {
+                form,
+                file,
+                langs: langs.clone(),
+            }
+            .compose(e.fill)
+            .map_err(|d| self.input(d))?;
+            page.meta.description.push_str(e.provenance);
+            pages.push(PageJob {
+                name: e.folder.join(Self::file_name(form, &langs)),
+                page,
+                date: e.date,
+                form_file: file.to_path_buf(),
+            });
+        }
+        Ok(pages)
     }
 
     fn input(&self, d: crate::base::diag::Diagnostic) -> Error {
@@ -550,36 +565,25 @@ impl Project {
             Outcome::Completed { issued, .. } => *issued,
             _ => d.date,
         };
+        let fill = Fill::Case {
+            id: &lc.case.id.value,
+            views,
+        };
+        let provenance = resolve::provenance(&d.rules);
+        let folder = Path::new("cases").join(&lc.case.id.value);
+        let edition = Edition {
+            fill: &fill,
+            provenance: &provenance,
+            folder: &folder,
+            date,
+            only,
+        };
         let mut pages = vec![];
         for id in wanted {
             let Some((form, file)) = self.form(&id) else {
                 continue;
             };
-            for langs in Self::editions(form, only) {
-                let fill = Fill::Case {
-                    id: &lc.case.id.value,
-                    views: views.clone(),
-                };
-                let mut page = Composer {
-                    form,
-                    file: &file,
-                    langs: langs.clone(),
-                }
-                .compose(&fill)
-                .map_err(|e| self.input(e))?;
-                page.meta
-                    .description
-                    .push_str(&resolve::provenance(&d.rules));
-                let name = Path::new("cases")
-                    .join(&lc.case.id.value)
-                    .join(Self::file_name(form, &langs));
-                pages.push(PageJob {
-                    name,
-                    page,
-                    date,
-                    form_file: file.clone(),
-                });
-            }
+            pages.extend(self.editions_of(form, &file, &edition)?);
         }
         Ok((pages, notes))
     }
@@ -982,6 +986,7 @@ impl Project {
             child,
             input: Some(input),
             output: std::io::BufReader::new(output),
+            ended: false,
         })
     }
 
@@ -1054,6 +1059,19 @@ impl Project {
     }
 }
 
+/// How the editions of a form are filled and named.
+struct Edition<'a> {
+    fill: &'a Fill<'a>,
+    /// The rules the documents were made under, for their metadata.
+    provenance: &'a str,
+    /// Where under the output directory they go.
+    folder: &'a Path,
+    /// The PDFs' date.
+    date: NaiveDate,
+    /// One language only, when asked.
+    only: Option<Lang>,
+}
+
 /// A case job as `build` sends it to a worker.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct WorkerJob {
@@ -1066,6 +1084,9 @@ struct Worker {
     child: std::process::Child,
     input: Option<std::process::ChildStdin>,
     output: std::io::BufReader<std::process::ChildStdout>,
+    /// The process ended or answered what cannot be read: it gets no more
+    /// jobs.
+    ended: bool,
 }
 
 impl Worker {
@@ -1077,7 +1098,10 @@ impl Worker {
             case: case.to_path_buf(),
             sha: sha.map(String::from),
         };
-        let ended = |why: String| Error::Internal(format!("the build worker process ended: {why}"));
+        let mut ended = |why: String| {
+            self.ended = true;
+            Error::Internal(format!("the build worker process ended: {why}"))
+        };
         let text = serde_json::to_string(&job).map_err(|e| ended(e.to_string()))?;
         let input = self
             .input
@@ -1211,9 +1235,8 @@ fn on_workers(
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
             let r = remote(i, item, &mut worker);
-            let ended = matches!(&r, Err(Error::Internal(m)) if m.starts_with("the build worker process ended"));
             put(i, Ok(r));
-            if ended {
+            if worker.ended {
                 break;
             }
         }
