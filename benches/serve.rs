@@ -3,9 +3,12 @@
 //! server-sent event, page and page images over HTTP). Goal: under 500 ms
 //! for every preview of the repository. Measured here, never asserted.
 //!
-//! Two saves: a form's label (the documents of that form are drawn again,
-//! the others reused), and a template (every document drawn again: the
-//! worst case, as for a change to a rule every case depends on).
+//! Three saves: a form's label (the documents of that form are drawn again,
+//! the others reused); a comment in the template (every document laid out
+//! and drawn again, though it comes out the same); and the template's text
+//! size (every letter of every document measured, laid out and drawn
+//! anew, each time to a size not seen before: the worst case, the one the
+//! goal is for). Last, the server's peak memory.
 //!
 //! Run: `cargo bench --bench serve` (optionally `QUJAT_BENCH_N=20`).
 
@@ -19,6 +22,7 @@ use support::{DATE, Events, Server, attributes};
 
 const FORM: &str = "forms/intake-receipt.yaml";
 const LABEL: &str = "Жоқ құжаттардың атауы:";
+const SIZE: &str = "size: 12pt";
 
 fn main() {
     let n: usize = std::env::var("QUJAT_BENCH_N")
@@ -56,7 +60,8 @@ fn main() {
     let mut current = events.next_reload();
     let file = dir.join(FORM);
     let original = std::fs::read_to_string(&file).unwrap();
-    let (mut event, mut one, mut all, mut redraw) = (vec![], vec![], vec![], vec![]);
+    let (mut event, mut one, mut all) = (vec![], vec![], vec![]);
+    let (mut same, mut moved) = (vec![], vec![]);
     let template = dir.join("templates/form.typ");
     let template_text = std::fs::read_to_string(&template).unwrap();
     for i in 0..n {
@@ -78,16 +83,26 @@ fn main() {
             page.contains(&format!("({})", i + 1)),
             "the new label is shown"
         );
-        // The template changed (a comment: the documents stay the same,
-        // but nothing drawn before may be reused).
+        // A comment: the documents stay the same, but nothing drawn
+        // before may be reused.
         let t = Instant::now();
         std::fs::write(&template, format!("{template_text}// {}\n", i + 1)).unwrap();
         let g = events.next_reload();
         assert!(g > current, "a reload");
         current = g;
         documents(&pages);
-        redraw.push(t.elapsed());
+        same.push(t.elapsed());
+        // The text size, to one never used before.
+        let size = format!("size: {:.2}pt", 12.0 - 0.01 * (i + 1) as f64);
+        let t = Instant::now();
+        std::fs::write(&template, template_text.replacen(SIZE, &size, 1)).unwrap();
+        let g = events.next_reload();
+        assert!(g > current, "a reload");
+        current = g;
+        documents(&pages);
+        moved.push(t.elapsed());
     }
+    let peak = server.peak_memory_kb();
     let _ = std::fs::remove_dir_all(&dir);
     report(
         "save → reload event (watch, quiet spell, load + validate)",
@@ -102,16 +117,29 @@ fn main() {
         all,
     );
     report(
-        "save of the template → every preview of the repository drawn again",
-        redraw,
+        "save of a comment in the template → every preview drawn again",
+        same,
     );
+    report(
+        "save of the template's text size → every preview drawn again",
+        moved,
+    );
+    if let Some(kb) = peak {
+        println!("server's peak memory: {} MB", kb / 1024);
+    }
 }
 
 /// GETs a page and every page image on it; the number of images.
 fn fetch_with_images(server: &Server, page: &str) -> usize {
     let html = server.get(page);
     assert_eq!(html.status, 200, "{page}");
-    let images: Vec<String> = attributes(&html.text(), "src")
+    let html = html.text();
+    // A document that failed would leave the last good one, marked stale.
+    assert!(
+        !html.contains("class=\"stale\"") && !html.contains("is-stale"),
+        "{page} is stale"
+    );
+    let images: Vec<String> = attributes(&html, "src")
         .into_iter()
         .filter(|s| s.starts_with("/png?"))
         .collect();

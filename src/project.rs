@@ -76,7 +76,7 @@ impl From<RenderError> for Error {
 /// One generated PDF, named relative to the output directory.
 pub struct Document {
     pub name: PathBuf,
-    pub pdf: Vec<u8>,
+    pub pdf: crate::render::Pdf,
     /// What its QR code says, when it shows one.
     pub qr: Option<String>,
     /// The pages as images, when the project makes previews (`serve`).
@@ -759,13 +759,14 @@ impl Project {
                 continue;
             }
             let r = self.render_page(&p.page, p.date, case, &p.form_file)?;
+            let pdf = r.pdf.bytes()?.to_vec();
             documents.push(DocRecord {
                 name,
                 form: p.page.form.clone(),
                 inputs: doc_inputs.unwrap_or_default(),
-                file: FileStamp::of(&r.pdf),
+                file: FileStamp::of(&pdf),
             });
-            to_write.push((p.name, r.pdf));
+            to_write.push((p.name, pdf));
         }
         for (i, (name, pdf)) in to_write.iter().enumerate() {
             if let Err(e) = output::write_within(out, name, pdf) {
@@ -1052,7 +1053,7 @@ impl Project {
 
     pub fn write(out: &Path, docs: &[Document]) -> Result<(), Error> {
         for d in docs {
-            output::write_within(out, &d.name, &d.pdf)
+            output::write_within(out, &d.name, d.pdf.bytes()?)
                 .map_err(|e| Error::Io(out.join(&d.name), e))?;
         }
         Ok(())

@@ -352,7 +352,7 @@ fn every_official_label_of_every_form_is_printed() {
                 "{id}.{}",
                 langs.iter().map(|l| l.code()).collect::<Vec<_>>().join("-")
             );
-            let printed = normalize(&pdftotext(&pdf, &dir, &name));
+            let printed = normalize(&pdftotext(pdf.bytes().unwrap(), &dir, &name));
             pdfs += 1;
             for t in form.texts() {
                 for lang in official_sides(t).filter(|l| langs.contains(l)) {

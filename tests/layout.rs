@@ -395,7 +395,7 @@ fn a_value_as_long_as_a_case_may_hold_wraps_and_prints_whole() {
             continue;
         }
         assert!(
-            squeeze(&pdf_text(&doc.pdf)).contains(&long),
+            squeeze(&pdf_text(doc.pdf.bytes().unwrap())).contains(&long),
             "{} lacks part of the surname",
             doc.name.display()
         );

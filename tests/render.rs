@@ -22,7 +22,12 @@ fn case_documents(p: &Project, case: &Path) -> Vec<Document> {
 
 fn by_name(docs: Vec<Document>) -> BTreeMap<String, Vec<u8>> {
     docs.into_iter()
-        .map(|d| (d.name.display().to_string(), d.pdf))
+        .map(|d| {
+            (
+                d.name.display().to_string(),
+                d.pdf.bytes().unwrap().to_vec(),
+            )
+        })
         .collect()
 }
 
@@ -58,7 +63,7 @@ fn everything() -> &'static BTreeMap<String, Vec<u8>> {
     ALL.get_or_init(|| {
         rendered()
             .iter()
-            .map(|(name, d)| (name.clone(), d.pdf.clone()))
+            .map(|(name, d)| (name.clone(), d.pdf.bytes().unwrap().to_vec()))
             .collect()
     })
 }
@@ -401,7 +406,7 @@ fn every_qr_code_scans_at_150_dpi() {
     for (name, doc) in rendered() {
         let Some(payload) = &doc.qr else { continue };
         let pdf = dir.join("doc.pdf");
-        std::fs::write(&pdf, &doc.pdf).unwrap();
+        std::fs::write(&pdf, doc.pdf.bytes().unwrap()).unwrap();
         let page = dir.join("page");
         let _ = std::fs::remove_file(dir.join("page.png"));
         run(
@@ -515,4 +520,39 @@ fn a_new_fact_declared_in_yaml_prints_in_the_form() {
     let e = e.to_string();
     assert!(e.contains("required fact `exit.hobby`"), "{e}");
     assert!(e.contains("exit-refused.yaml:"), "{e}");
+}
+
+/// `serve` draws previews and leaves each PDF to be exported from the kept
+/// layout when it is opened: every such PDF is byte for byte the PDF
+/// `build` writes, also when the preview is drawn again from Typst's kept
+/// work (the second round).
+#[test]
+fn a_previews_pdf_exported_later_is_the_documents_pdf() {
+    let day = "2024-06-01".parse().unwrap();
+    let all = |p: &Project| {
+        let mut docs = p.render_blanks(day, None).unwrap().0;
+        for case in p.sample_cases() {
+            docs.extend(case_documents(p, &case));
+        }
+        docs
+    };
+    let built = by_name(all(project()));
+    assert!(built.len() > 10);
+    for round in 0..2 {
+        // A new load and memo each round, as after a save to a template:
+        // every document is compiled again.
+        let p = Project::open(&root())
+            .unwrap()
+            .with_previews(1.0, Default::default());
+        let docs = all(&p);
+        assert_eq!(docs.len(), built.len());
+        for d in docs {
+            let name = d.name.display().to_string();
+            assert!(!d.pages.is_empty(), "{name}: no page images");
+            assert!(
+                d.pdf.bytes().unwrap() == built[&name].as_slice(),
+                "{name} (round {round}): the preview's PDF differs from build's"
+            );
+        }
+    }
 }

@@ -295,7 +295,7 @@ fn a_case_whose_term_runs_into_2027_decides_with_a_caveat() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!docs.documents.is_empty());
     for doc in &docs.documents {
-        let subject = info(&doc.pdf, b"Subject");
+        let subject = info(doc.pdf.bytes().unwrap(), b"Subject");
         assert!(
             subject.contains(CAVEAT),
             "{}: {subject}",

@@ -76,12 +76,62 @@ fn plain(message: impl Into<String>) -> RenderError {
 /// A finished document.
 #[derive(Clone)]
 pub struct Rendered {
-    pub pdf: Vec<u8>,
+    pub pdf: Pdf,
     /// What the document's QR code says (its id, form, date and the SHA-256
     /// of its page data), when it shows one.
     pub qr: Option<String>,
     /// The pages drawn as images, when the renderer makes previews.
     pub pages: Vec<PageImage>,
+}
+
+/// A document's PDF: exported with the document, or, when the renderer
+/// makes previews, from the kept layout the first time it is asked for. A
+/// preview is looked at as page images and its PDF seldom opened, and the
+/// export is a tenth of a document's time; it still comes from the layout
+/// the images were drawn from, so the two cannot differ.
+#[derive(Clone)]
+pub struct Pdf(std::sync::Arc<PdfState>);
+
+enum PdfState {
+    Ready(Vec<u8>),
+    Later(Box<Later>),
+}
+
+struct Later {
+    doc: PagedDocument,
+    options: PdfOptions,
+    ident: String,
+    templates: std::sync::Arc<Templates>,
+    made: std::sync::OnceLock<Result<Vec<u8>, RenderError>>,
+}
+
+impl Pdf {
+    /// The PDF's bytes, exporting them first if they were left for later.
+    pub fn bytes(&self) -> Result<&[u8], RenderError> {
+        match &*self.0 {
+            PdfState::Ready(pdf) => Ok(pdf),
+            PdfState::Later(l) => l
+                .made
+                .get_or_init(|| export(&l.doc, &l.options, &l.ident, &l.templates))
+                .as_deref()
+                .map_err(Clone::clone),
+        }
+    }
+}
+
+fn export(
+    doc: &PagedDocument,
+    options: &PdfOptions,
+    ident: &str,
+    templates: &Templates,
+) -> Result<Vec<u8>, RenderError> {
+    typst_pdf::pdf(doc, options).map_err(|errs| {
+        let e = templates.first_error(&errs);
+        RenderError {
+            message: format!("document {ident}: {}", e.message),
+            ..e
+        }
+    })
 }
 
 /// One page of a document as a PNG, drawn from the same layout as the PDF
@@ -98,10 +148,9 @@ pub struct Renderer {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
-    templates_dir: PathBuf,
-    /// Sources of `templates/`, by virtual path.
-    sources: HashMap<FileId, Source>,
-    main: FileId,
+    /// Shared with the PDFs left for later, which map export errors to
+    /// the template's line.
+    templates: std::sync::Arc<Templates>,
     /// Pixels per point of page images, when previews are made.
     preview: Option<f32>,
     /// Documents already made with their previews, shared with the
@@ -121,6 +170,16 @@ pub struct Memo {
     documents: std::sync::Mutex<std::collections::VecDeque<(String, Rendered)>>,
 }
 
+/// Previews evict Typst's memoised work every this many documents drawn
+/// (by any renderer of the process: the memo is global), dropping what was
+/// not used for `PREVIEW_EVICT_AGE` evictions: what about 64 documents
+/// used, two redraws of the whole repository (17 documents, 31 pages).
+/// Measured by `cargo bench --bench serve`: evicting after every document
+/// instead made a redraw after a change of the text size 20% slower.
+const PREVIEW_EVICT_EVERY: usize = 16;
+const PREVIEW_EVICT_AGE: usize = 4;
+static PREVIEWS_DRAWN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// How many documents a memo keeps (the repository has about thirty; a
 /// page image is 100 KB or so).
 const MEMO_DOCUMENTS: usize = 96;
@@ -139,6 +198,44 @@ impl Memo {
             }
             docs.push_back((key, r.clone()));
         }
+    }
+}
+
+/// The files of `templates/`, read once.
+struct Templates {
+    dir: PathBuf,
+    /// Sources of `templates/`, by virtual path.
+    sources: HashMap<FileId, Source>,
+    main: FileId,
+}
+
+impl Templates {
+    /// The first error of a compile or export, at its template's line.
+    fn first_error(&self, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
+        let Some(e) = errs.iter().find(|e| e.severity == Severity::Error) else {
+            return plain("typst failed without a message");
+        };
+        let mut err = plain(e.message.to_string());
+        let (id, range) = match e.span.get() {
+            typst::syntax::DiagSpanKind::Number { id, num, sub_range } => (
+                id,
+                self.sources
+                    .get(&id)
+                    .and_then(|src| src.range(num, sub_range)),
+            ),
+            typst::syntax::DiagSpanKind::Range { id, range } => (id, Some(range)),
+            typst::syntax::DiagSpanKind::Detached => return err,
+        };
+        if let (Some(src), Some(range)) = (self.sources.get(&id), range)
+            && let Some((line, col)) = src.lines().byte_to_line_column(range.start)
+        {
+            err.file = self
+                .dir
+                .join(id.vpath().get_with_slash().trim_start_matches('/'));
+            err.line = line + 1;
+            err.column = col + 1;
+        }
+        err
     }
 }
 
@@ -203,9 +300,11 @@ impl Renderer {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(book),
             fonts,
-            templates_dir: templates_dir.to_path_buf(),
-            sources,
-            main,
+            templates: std::sync::Arc::new(Templates {
+                dir: templates_dir.to_path_buf(),
+                sources,
+                main,
+            }),
             preview: None,
             memo: None,
             templates_digest,
@@ -261,11 +360,11 @@ impl Renderer {
     /// The Typst part alone: compile prepared page data and export the PDF.
     /// Public so the benchmark can set it against the whole pipeline.
     pub fn compile_pdf(&self, input: &Prepared) -> Result<Vec<u8>, RenderError> {
-        Ok(self.compile(input)?.0)
+        Ok(self.compile(input)?.0.bytes()?.to_vec())
     }
 
-    /// The PDF and, when previews are on, the page images.
-    fn compile(&self, input: &Prepared) -> Result<(Vec<u8>, Vec<PageImage>), RenderError> {
+    /// The PDF (left for later when previews are on) and the page images.
+    fn compile(&self, input: &Prepared) -> Result<(Pdf, Vec<PageImage>), RenderError> {
         let world = DocWorld {
             r: self,
             data: (file_id(&format!("/{DATA}"))?, input.data.clone()),
@@ -274,7 +373,7 @@ impl Renderer {
         let warned = typst::compile::<PagedDocument>(&world);
         let doc = warned
             .output
-            .map_err(|errs| self.first_error(&world, &errs))?;
+            .map_err(|errs| self.templates.first_error(&errs))?;
         let ident = &input.ident;
         check_glyphs(&doc).map_err(|e| RenderError {
             message: format!("document {ident}: {}", e.message),
@@ -289,18 +388,45 @@ impl Renderer {
             timestamp: Some(Timestamp::new_utc(datetime)),
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(&doc, &options).map_err(|errs| self.first_error(&world, &errs))?;
-        let pages = match self.preview {
-            Some(scale) => page_images(&doc, scale)?,
-            None => vec![],
+        let (pdf, pages) = match self.preview {
+            Some(scale) => {
+                let pages = page_images(&doc, scale)?;
+                let later = PdfState::Later(Box::new(Later {
+                    doc,
+                    options,
+                    ident: ident.clone(),
+                    templates: self.templates.clone(),
+                    made: std::sync::OnceLock::new(),
+                }));
+                (later, pages)
+            }
+            None => (
+                PdfState::Ready(export(&doc, &options, ident, &self.templates)?),
+                vec![],
+            ),
         };
-        // Memoised layouts of earlier documents are not reused; without this a
-        // batch grows by about 0.8 MB per document.
-        // (Evicting every fourth document only is 10% faster, but memory
-        // then grows with the batch: 113 → 125 MB from 1,000 to 10,000
-        // documents on one thread, 123 → 144 MB on two.)
-        comemo::evict(10);
-        Ok((pdf, pages))
+        match self.preview {
+            None => {
+                // Typst's memoised work older than the last ten documents
+                // goes; without this a batch grows by about 0.8 MB per
+                // document. (Evicting every fourth document only is 10%
+                // faster, but memory then grows with the batch: 113 → 125
+                // MB from 1,000 to 10,000 documents on one thread, 123 →
+                // 144 MB on two.)
+                comemo::evict(10);
+            }
+            Some(_) => {
+                // Previews keep the work of the last few redraws: after a
+                // save most of it (words measured, paragraphs laid out) is
+                // the same. Evicting after every document costs a walk of
+                // every cache each time, which grows with what is kept.
+                let drawn = PREVIEWS_DRAWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if (drawn + 1).is_multiple_of(PREVIEW_EVICT_EVERY) {
+                    comemo::evict(PREVIEW_EVICT_AGE);
+                }
+            }
+        }
+        Ok((Pdf(std::sync::Arc::new(pdf)), pages))
     }
 
     /// The laid-out pages of a page's document, before PDF export and
@@ -314,27 +440,7 @@ impl Renderer {
         };
         typst::compile::<PagedDocument>(&world)
             .output
-            .map_err(|errs| self.first_error(&world, &errs))
-    }
-
-    fn first_error(&self, world: &DocWorld, errs: &[typst::diag::SourceDiagnostic]) -> RenderError {
-        let Some(e) = errs.iter().find(|e| e.severity == Severity::Error) else {
-            return plain("typst failed without a message");
-        };
-        let mut err = plain(e.message.to_string());
-        if let typst::syntax::DiagSpanKind::Number { id, .. }
-        | typst::syntax::DiagSpanKind::Range { id, .. } = e.span.get()
-            && let (Ok(src), Some(range)) =
-                (world.source(id), typst::WorldExt::range(world, e.span))
-            && let Some((line, col)) = src.lines().byte_to_line_column(range.start)
-        {
-            err.file = self
-                .templates_dir
-                .join(id.vpath().get_with_slash().trim_start_matches('/'));
-            err.line = line + 1;
-            err.column = col + 1;
-        }
-        err
+            .map_err(|errs| self.templates.first_error(&errs))
     }
 }
 
@@ -354,11 +460,12 @@ impl World for DocWorld<'_> {
     }
 
     fn main(&self) -> FileId {
-        self.r.main
+        self.r.templates.main
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
         self.r
+            .templates
             .sources
             .get(&id)
             .cloned()
@@ -372,7 +479,7 @@ impl World for DocWorld<'_> {
         if id == self.qr.0 {
             return Ok(self.qr.1.clone());
         }
-        match self.r.sources.get(&id) {
+        match self.r.templates.sources.get(&id) {
             Some(s) => Ok(Bytes::from_string(s.text().to_string())),
             None => Err(FileError::NotFound(
                 id.vpath().get_with_slash().to_string().into(),

@@ -858,9 +858,9 @@ mod tests {
         let (a, b) = (tmp.0.join("a"), tmp.0.join("b"));
         Project::write(&a, docs).unwrap_or_else(|e| panic!("{e}"));
         Project::write(&b, &docs[1..]).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(b.join(&docs[1].name), &docs[2].pdf).expect("replace");
-        std::fs::write(b.join("added.pdf"), &docs[3].pdf).expect("add");
-        std::fs::write(b.join("odd <&\"'>.pdf"), &docs[3].pdf).expect("add");
+        std::fs::write(b.join(&docs[1].name), docs[2].pdf.bytes().unwrap()).expect("replace");
+        std::fs::write(b.join("added.pdf"), docs[3].pdf.bytes().unwrap()).expect("add");
+        std::fs::write(b.join("odd <&\"'>.pdf"), docs[3].pdf.bytes().unwrap()).expect("add");
         std::fs::write(b.join("notes.txt"), "not a PDF, not compared").expect("add");
         (tmp, a, b)
     }
@@ -1003,8 +1003,8 @@ mod tests {
         assert!(!c.is_empty());
 
         // Words only one of the two documents has show up on their side.
-        let old = page_words(&a.join(&docs[1].name), &docs[1].pdf);
-        let new = page_words(&b.join(&docs[1].name), &docs[2].pdf);
+        let old = page_words(&a.join(&docs[1].name), docs[1].pdf.bytes().unwrap());
+        let new = page_words(&b.join(&docs[1].name), docs[2].pdf.bytes().unwrap());
         let (old, new) = (old.expect("text").concat(), new.expect("text").concat());
         let only_old = old
             .iter()
@@ -1101,7 +1101,7 @@ mod tests {
         for dir in [&a, &b] {
             std::fs::create_dir_all(dir).expect("dir");
         }
-        std::fs::write(a.join("x.pdf"), &blanks()[0].pdf).expect("write");
+        std::fs::write(a.join("x.pdf"), blanks()[0].pdf.bytes().unwrap()).expect("write");
         std::fs::write(b.join("x.pdf"), "<html>not a PDF</html>").expect("write");
         let e = compare_dirs(&a, &b).expect_err("not a PDF");
         let bad = b.join("x.pdf").display().to_string();

@@ -299,12 +299,22 @@ pub(super) async fn api_render(
     let root = app.root.clone();
     let snap = app.snapshot();
     let rendered = tokio::task::spawn_blocking(move || {
-        snap.without_previews()
+        let docs = snap
+            .without_previews()
             .map_err(project::Error::Input)?
-            .render_case(&lc, &d, lang)
+            .render_case(&lc, &d, lang)?;
+        let files = docs
+            .documents
+            .iter()
+            .map(|doc| {
+                let name = doc.name.to_string_lossy().replace('\\', "/");
+                Ok((name, doc.pdf.bytes()?.to_vec()))
+            })
+            .collect::<Result<Vec<(String, Vec<u8>)>, project::Error>>()?;
+        Ok::<_, project::Error>((files, docs.notes))
     })
     .await;
-    let docs = match rendered {
+    let (files, notes) = match rendered {
         Ok(Ok(docs)) => docs,
         Ok(Err(e @ project::Error::Input(_))) => {
             return api_error(StatusCode::UNPROCESSABLE_ENTITY, &root, &e);
@@ -317,21 +327,17 @@ pub(super) async fn api_render(
             );
         }
     };
-    let name = |doc: &project::Document| doc.name.to_string_lossy().replace('\\', "/");
+    let file_name = |name: &str| name.rsplit('/').next().unwrap_or("").to_string();
     if let Some(want) = p.document.as_deref() {
-        return match docs
-            .documents
-            .iter()
-            .find(|doc| name(doc).rsplit('/').next() == Some(want))
-        {
-            Some(doc) => pdf_response(&name(doc), doc.pdf.clone()),
+        return match files.iter().find(|(name, _)| file_name(name) == want) {
+            Some((name, pdf)) => pdf_response(name, pdf.clone()),
             None => api_message(
                 StatusCode::NOT_FOUND,
                 format!(
                     "the case has no document `{want}` (it has: {})",
-                    docs.documents
+                    files
                         .iter()
-                        .map(|doc| name(doc).rsplit('/').next().unwrap_or("").to_string())
+                        .map(|(name, _)| file_name(name))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -342,11 +348,11 @@ pub(super) async fn api_render(
     json_response(
         StatusCode::OK,
         json!({
-            "documents": docs.documents.iter().map(|doc| json!({
-                "name": name(doc),
-                "pdf_base64": base64::engine::general_purpose::STANDARD.encode(&doc.pdf),
+            "documents": files.iter().map(|(name, pdf)| json!({
+                "name": name,
+                "pdf_base64": base64::engine::general_purpose::STANDARD.encode(pdf),
             })).collect::<Vec<_>>(),
-            "notes": docs.notes,
+            "notes": notes,
         }),
     )
 }

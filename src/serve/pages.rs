@@ -446,6 +446,44 @@ pub fn service(f: &InForce, lang: Lang) -> ServiceView {
             .collect(),
     );
     section(
+        "outcomes",
+        s.outcomes()
+            .iter()
+            .map(|o| {
+                let stage = format!("outcome_{}", o.on.value.id().replace('-', "_"));
+                let forms: Vec<&str> = o.forms.iter().map(|f| f.value.as_str()).collect();
+                let computes: Vec<&str> = o.computes.iter().map(|c| c.value.id()).collect();
+                let note: Vec<String> = [
+                    o.when
+                        .as_ref()
+                        .map(|w| format!("{}: {}", t["when"], w.value)),
+                    (!computes.is_empty())
+                        .then(|| format!("{}: {}", t["computes"], computes.join(", "))),
+                    o.forms_not_encoded.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                Item {
+                    note: (!note.is_empty()).then(|| note.join("; ")),
+                    ..item(
+                        format!(
+                            "{} ({}) — {}",
+                            t.get(stage.as_str()).copied().unwrap_or(&stage),
+                            o.id.value,
+                            if forms.is_empty() {
+                                t["no_form"].to_string()
+                            } else {
+                                forms.join(", ")
+                            }
+                        ),
+                        &o.cite,
+                    )
+                }
+            })
+            .collect(),
+    );
+    section(
         "steps",
         s.steps()
             .iter()

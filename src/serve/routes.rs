@@ -273,7 +273,7 @@ pub(crate) struct Previews {
 pub(crate) struct DocPreview {
     /// As `build` names it under its output folder.
     pub name: String,
-    pub pdf: Vec<u8>,
+    pub pdf: crate::render::Pdf,
     pub pages: Vec<PageImage>,
 }
 
@@ -538,9 +538,23 @@ async fn document(
 }
 
 async fn pdf_file(State(app): AppState, Query(p): Query<Params>) -> Response {
-    match document(&app, &p).await {
-        Ok((v, i)) => pdf_response(&v.docs[i].name, v.docs[i].pdf.clone()),
-        Err((status, m)) => plain(status, m),
+    let (v, i) = match document(&app, &p).await {
+        Ok(found) => found,
+        Err((status, m)) => return plain(status, m),
+    };
+    let doc = &v.docs[i];
+    // A preview's PDF is exported from its layout when first asked for.
+    let pdf = doc.pdf.clone();
+    match tokio::task::spawn_blocking(move || pdf.bytes().map(<[u8]>::to_vec)).await {
+        Ok(Ok(bytes)) => pdf_response(&doc.name, bytes),
+        Ok(Err(e)) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::strip_root(&e.to_string(), &app.root),
+        ),
+        Err(e) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal error: {e}"),
+        ),
     }
 }
 

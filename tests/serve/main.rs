@@ -39,6 +39,14 @@ fn services_page_in_both_languages_with_citations() {
             "Бас тарту негіздері",
             "[mvd-146-2023, point 15]",
             "шарты: representative",
+            // Each outcome: its stage, the forms of its documents, what it
+            // computes, and why a document has no form.
+            "Нәтижелер және олардың құжаттары",
+            "Қызмет көрсетілді, нәтижесі берілді (certificate-issued) — pilot-certificate",
+            "есептейді: iin",
+            "Құжаттарды қабылдаудан бас тартылды (acceptance-refused) — нысаны жоқ",
+            "the Algorithm gives no form of a receipt refusing acceptance",
+            "[pilot-2024, appendix 2, point 11]",
             "Қолданылған актілер",
             "Кодталмаған бөліктер",
         ],
@@ -51,6 +59,8 @@ fn services_page_in_both_languages_with_citations() {
             "Услуги",
             "Правила, действующие на 2024-06-01",
             "Основания для отказа",
+            "Итоги и их документы",
+            "Отказано в оказании услуги (formation-refused) — pilot-refusal-notice",
             // The rule's own text in the language chosen.
             "установление недостоверности документов",
             // The exit service's base rules are not in the seeds: said so.
@@ -98,6 +108,16 @@ fn forms_page_shows_every_blank_as_page_images_with_its_pdf() {
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
     assert!(pdf.body.starts_with(b"%PDF"));
     assert!(common::pdf_text(&pdf.body).contains(LABEL_KK));
+    // Exported from the preview's layout when asked for: the same bytes as
+    // the blank `build` writes.
+    let (blanks, _) = common::project()
+        .render_blanks(DATE.parse().unwrap(), None)
+        .unwrap();
+    let cli = blanks
+        .iter()
+        .find(|d| d.name.ends_with("intake-receipt.kk.pdf"))
+        .expect("the blank receipt");
+    assert_eq!(pdf.body, cli.pdf.bytes().unwrap());
     // The page's text, from the same layout as the image, is on the page.
     assert!(unescape(&html).contains(LABEL_KK));
 }
@@ -574,7 +594,7 @@ fn api_renders_a_posted_case() {
         .decide(&common::root().join("cases/receipt-incomplete.yaml"), None)
         .unwrap();
     let cli = common::project().render_case(&lc, &d, None).unwrap();
-    assert_eq!(one.body, cli.documents[1].pdf);
+    assert_eq!(one.body, cli.documents[1].pdf.bytes().unwrap());
     let r = s.post("/api/render?document=nope.pdf", "application/yaml", &yaml);
     assert_eq!(r.status, 404);
     assert!(

@@ -46,6 +46,14 @@ impl Server {
         Server { child, port }
     }
 
+    /// The server's peak resident memory so far, in kB (Linux).
+    #[allow(dead_code)] // for the serve benchmark
+    pub fn peak_memory_kb(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
