@@ -171,11 +171,12 @@ pub struct Memo {
 }
 
 /// Previews evict Typst's memoised work every this many documents drawn
-/// (by any renderer of the process: the memo is global), dropping what was
-/// not used for `PREVIEW_EVICT_AGE` evictions: what about 64 documents
-/// used, two redraws of the whole repository (17 documents, 31 pages).
-/// Measured by `cargo bench --bench serve`: evicting after every document
-/// instead made a redraw after a change of the text size 20% slower.
+/// (by any renderer of the process: the memo is global), dropping what the
+/// last `PREVIEW_EVICT_AGE` evictions did not use: the work of about 64
+/// documents stays, two redraws of the whole repository (17 documents, 31
+/// pages). Measured by `cargo bench --bench serve`: evicting after every
+/// document instead made a redraw after a change of the text size about
+/// 20% slower.
 const PREVIEW_EVICT_EVERY: usize = 16;
 const PREVIEW_EVICT_AGE: usize = 4;
 static PREVIEWS_DRAWN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
