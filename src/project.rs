@@ -759,7 +759,7 @@ impl Project {
                 continue;
             }
             let r = self.render_page(&p.page, p.date, case, &p.form_file)?;
-            let pdf = r.pdf.bytes()?.to_vec();
+            let pdf = r.pdf.into_vec()?;
             documents.push(DocRecord {
                 name,
                 form: p.page.form.clone(),
@@ -1008,10 +1008,8 @@ impl Project {
             let answer = match serde_json::from_str::<WorkerJob>(&line) {
                 Ok(w) => {
                     let job = Job::Case(w.case);
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.run_job(&job, w.sha.as_deref(), &inputs, out)
-                    }))
-                    .unwrap_or_else(|p| Err(Error::Internal(panic_message(p.as_ref()))));
+                    let r = guarded(|| self.run_job(&job, w.sha.as_deref(), &inputs, out))
+                        .unwrap_or_else(|p| Err(Error::Internal(p)));
                     r.map_err(|e| e.to_string())
                 }
                 Err(e) => Err(format!(
@@ -1155,8 +1153,7 @@ fn on_threads<T: Sync, R: Send>(
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, item)))
-                .map_err(|p| panic_message(p.as_ref()));
+            let r = guarded(|| f(i, item));
             if let Ok(mut all) = results.lock() {
                 all[i] = Some(r);
             }
@@ -1191,6 +1188,13 @@ fn in_order<R>(
         .collect()
 }
 
+/// `job`'s result, or the message of its panic: a job that panics fails
+/// alone instead of taking the batch down.
+fn guarded<R>(job: impl FnOnce() -> R) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+        .map_err(|p| panic_message(p.as_ref()))
+}
+
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<String>()
         .cloned()
@@ -1202,8 +1206,8 @@ type JobResult = Result<JobDone, Error>;
 
 /// Like [`on_threads`], but every thread except the first hands its jobs to
 /// a worker process of its own (`start`), through `remote`; the first runs
-/// them here with `local`. A worker that cannot start or ends leaves its
-/// thread's remaining share to the others (the job it was given fails).
+/// them here with `local`. A worker that cannot start, ends or panics leaves
+/// its thread's remaining share to the others (the job it was given fails).
 fn on_workers(
     items: &[Job],
     threads: usize,
@@ -1225,9 +1229,7 @@ fn on_workers(
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| local(i, item)))
-                .map_err(|p| panic_message(p.as_ref()));
-            put(i, r);
+            put(i, guarded(|| local(i, item)));
         }
     };
     let there = || {
@@ -1235,9 +1237,13 @@ fn on_workers(
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(item) = items.get(i) else { break };
-            let r = remote(i, item, &mut worker);
-            put(i, Ok(r));
-            if worker.ended {
+            // The blank forms are rendered on this thread: they fail alone
+            // too when they panic.
+            let r = guarded(|| remote(i, item, &mut worker));
+            // After a panic the worker's answers may be out of step.
+            let panicked = r.is_err();
+            put(i, r);
+            if panicked || worker.ended {
                 break;
             }
         }
@@ -1269,4 +1275,56 @@ pub fn translations(p: &Project) -> Vec<String> {
         .iter()
         .map(|t| format!("{}:{}: {}: {}", t.file.display(), t.line, t.lang, t.text))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A thread that owns a worker also renders the blank forms itself: a
+    /// panic there fails that job alone, the thread stops using its worker,
+    /// and the other jobs still run.
+    #[test]
+    fn a_job_that_panics_on_a_workers_thread_fails_alone() {
+        let items: Vec<Job> = std::iter::once(Job::Blanks)
+            .chain((0..20).map(|i| Job::Case(PathBuf::from(format!("{i}.yaml")))))
+            .collect();
+        // A real process on the other end of the pipes, as a worker has.
+        let start = || {
+            let mut child = std::process::Command::new("cat")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()?;
+            Ok(Worker {
+                input: child.stdin.take(),
+                output: std::io::BufReader::new(child.stdout.take().expect("stdout")),
+                child,
+                ended: false,
+            })
+        };
+        let remote_ran = AtomicBool::new(false);
+        let local = |_: usize, _: &Job| -> JobResult {
+            // Wait until the worker's thread has taken a job (bounded).
+            let t = std::time::Instant::now();
+            while !remote_ran.load(Ordering::SeqCst) && t.elapsed().as_secs() < 60 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(Error::Usage("ran here".into()))
+        };
+        let remote = |_: usize, _: &Job, _: &mut Worker| -> JobResult {
+            remote_ran.store(true, Ordering::SeqCst);
+            panic!("boom in a worker's thread")
+        };
+        let results = on_workers(&items, 2, &start, &local, &remote);
+        assert_eq!(results.len(), items.len());
+        let panicked: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(panicked.len(), 1, "{panicked:?}");
+        assert!(panicked[0].contains("boom in a worker's thread"));
+        let here = results
+            .iter()
+            .filter(|r| matches!(r, Ok(Err(Error::Usage(m))) if m == "ran here"))
+            .count();
+        assert_eq!(here, items.len() - 1);
+    }
 }

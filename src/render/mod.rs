@@ -117,6 +117,20 @@ impl Pdf {
                 .map_err(Clone::clone),
         }
     }
+
+    /// The PDF's bytes as a buffer of their own: moved out when this is
+    /// the only handle on them (a document `build` writes), copied when
+    /// they are shared.
+    pub fn into_vec(self) -> Result<Vec<u8>, RenderError> {
+        match std::sync::Arc::try_unwrap(self.0) {
+            Ok(PdfState::Ready(pdf)) => Ok(pdf),
+            Ok(PdfState::Later(l)) => l
+                .made
+                .into_inner()
+                .unwrap_or_else(|| export(&l.doc, &l.options, &l.ident, &l.templates)),
+            Err(shared) => Pdf(shared).bytes().map(<[u8]>::to_vec),
+        }
+    }
 }
 
 fn export(
@@ -361,7 +375,7 @@ impl Renderer {
     /// The Typst part alone: compile prepared page data and export the PDF.
     /// Public so the benchmark can set it against the whole pipeline.
     pub fn compile_pdf(&self, input: &Prepared) -> Result<Vec<u8>, RenderError> {
-        Ok(self.compile(input)?.0.bytes()?.to_vec())
+        self.compile(input)?.0.into_vec()
     }
 
     /// The PDF (left for later when previews are on) and the page images.

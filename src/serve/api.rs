@@ -305,10 +305,10 @@ pub(super) async fn api_render(
             .render_case(&lc, &d, lang)?;
         let files = docs
             .documents
-            .iter()
+            .into_iter()
             .map(|doc| {
                 let name = doc.name.to_string_lossy().replace('\\', "/");
-                Ok((name, doc.pdf.bytes()?.to_vec()))
+                Ok((name, doc.pdf.into_vec()?))
             })
             .collect::<Result<Vec<(String, Vec<u8>)>, project::Error>>()?;
         Ok::<_, project::Error>((files, docs.notes))

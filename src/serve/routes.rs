@@ -545,7 +545,7 @@ async fn pdf_file(State(app): AppState, Query(p): Query<Params>) -> Response {
     let doc = &v.docs[i];
     // A preview's PDF is exported from its layout when first asked for.
     let pdf = doc.pdf.clone();
-    match tokio::task::spawn_blocking(move || pdf.bytes().map(<[u8]>::to_vec)).await {
+    match tokio::task::spawn_blocking(move || pdf.into_vec()).await {
         Ok(Ok(bytes)) => pdf_response(&doc.name, bytes),
         Ok(Err(e)) => plain(
             StatusCode::INTERNAL_SERVER_ERROR,
